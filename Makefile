@@ -1,0 +1,31 @@
+# customer_grading: single entry point. See README.md.
+PYTHON ?= python3
+DEVTOOL = $(PYTHON) scripts/devtool.py
+
+.PHONY: help demo demo-reset test bench check lint pot
+
+help:
+	@echo "make demo        create or refresh the demo database and serve it on http://localhost:8069"
+	@echo "make demo-reset  drop the demo database, recreate it and serve it"
+	@echo "make test        run all tests on a fresh database"
+	@echo "make check       check that Odoo 18 and PostgreSQL are reachable"
+	@echo "make lint        run the pre-commit checks (ruff, XML)"
+	@echo "make pot         regenerate customer_grading/i18n/customer_grading.pot"
+
+demo:
+	$(DEVTOOL) demo
+
+demo-reset:
+	$(DEVTOOL) demo --reset
+
+test:
+	$(DEVTOOL) test $(PYTEST_ARGS)
+
+check:
+	$(DEVTOOL) check
+
+lint:
+	$(PYTHON) -m pre_commit run --all-files
+
+pot:
+	$(DEVTOOL) pot

@@ -1,0 +1,17 @@
+from . import (
+    customer_grading_dimension,
+    customer_grading_indicator,
+    customer_grading_indicator_band,
+    customer_grading_indicator_option,
+    customer_grading_level,
+    customer_grading_measure,
+    customer_grading_result,
+    customer_grading_result_dimension,
+    customer_grading_result_line,
+    customer_grading_run,
+    customer_grading_scheme,
+    customer_grading_value,
+    res_company,
+    res_config_settings,
+    res_partner,
+)

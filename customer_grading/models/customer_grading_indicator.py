@@ -1,0 +1,249 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import scoring
+from .customer_grading_scheme import DEFER_CHECK
+
+# Saving an indicator with its bands writes the bands one by one: the order
+# of the table is checked once, on the indicator.
+DEFER_BAND_CHECK = "customer_grading_defer_band_check"
+
+MEASURES = [
+    ("annual_amount", "Purchase amount"),
+    ("purchase_frequency", "Number of confirmed orders"),
+    ("profit_contribution", "Share of the company's gross margin"),
+    ("growth_trend", "Growth of the purchase amount"),
+    ("payment_record", "Invoices paid on time"),
+    ("repeat_purchase", "Repeat orders"),
+]
+
+SCORING_RULES = [
+    ("direct", "Value is the score (0–100)"),
+    ("bands", "Bands table"),
+    ("linear", "Linear between a minimum and a maximum"),
+    ("rank", "Rank among the graded customers"),
+    ("levels", "Manual levels"),
+]
+
+
+class CustomerGradingIndicator(models.Model):
+    _name = "customer.grading.indicator"
+    _description = "Customer Grading Indicator"
+    _inherit = ["mail.thread"]
+    _order = "scheme_id, sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    code = fields.Char(
+        required=True,
+        help="Technical key, unique in the scheme; reports and scripts use it.",
+    )
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True, tracking=True)
+    # copied with its dimension, whose scheme it then takes (see create)
+    scheme_id = fields.Many2one(
+        "customer.grading.scheme", required=True, index=True, ondelete="cascade", copy=False
+    )
+    company_id = fields.Many2one(related="scheme_id.company_id", store=True)
+    dimension_id = fields.Many2one(
+        "customer.grading.dimension",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        domain="[('scheme_id', '=', scheme_id)]",
+    )
+    weight = fields.Float(
+        digits=(16, 2),
+        tracking=True,
+        help="Share of the total score in percent; the active weights of a "
+        "scheme total 100. A weight of 0 switches the indicator off.",
+    )
+    source = fields.Selection(
+        [("auto", "Automatic"), ("manual", "Manual")],
+        required=True,
+        default="manual",
+        tracking=True,
+        help="Automatic indicators are measured from sales and accounting "
+        "documents; manual ones are entered on each customer.",
+    )
+    measure = fields.Selection(
+        MEASURES,
+        help="What an automatic indicator measures over the reference period.",
+    )
+    scoring_rule = fields.Selection(
+        SCORING_RULES,
+        required=True,
+        default="direct",
+        tracking=True,
+        help="How the raw value becomes a score from 0 to 100.",
+    )
+    band_ids = fields.One2many(
+        "customer.grading.indicator.band", "indicator_id", string="Bands", copy=True
+    )
+    option_ids = fields.One2many(
+        "customer.grading.indicator.option", "indicator_id", string="Levels", copy=True
+    )
+    linear_min = fields.Float(
+        string="Value Scoring 0", help="Raw value that scores 0 (linear rule)."
+    )
+    linear_max = fields.Float(
+        string="Value Scoring 100",
+        default=100.0,
+        help="Raw value that scores 100 (linear rule).",
+    )
+    value_min = fields.Float(
+        string="Lowest Value", help="Lowest value a user may enter (manual indicators)."
+    )
+    value_max = fields.Float(
+        string="Highest Value",
+        default=100.0,
+        help="Highest value a user may enter (manual indicators).",
+    )
+    missing_score = fields.Float(
+        string="Score Without Data",
+        digits=(16, 2),
+        help="Score given when the customer has no value for this indicator "
+        "(no manual entry, or a measure that cannot be computed, such as the "
+        "growth of a customer without history).",
+    )
+    unit = fields.Char(help="Unit of the raw value, shown beside it.")
+    description = fields.Text(translate=True)
+
+    _sql_constraints = [
+        (
+            "code_scheme_uniq",
+            "UNIQUE(scheme_id, code)",
+            "An indicator code must be unique in its scheme.",
+        ),
+        (
+            "weight_range",
+            "CHECK(weight >= 0 AND weight <= 100)",
+            "An indicator weight lies between 0 and 100.",
+        ),
+        (
+            "missing_score_range",
+            "CHECK(missing_score >= 0 AND missing_score <= 100)",
+            "The score without data lies between 0 and 100.",
+        ),
+    ]
+
+    @api.depends("name", "code")
+    def _compute_display_name(self):
+        for indicator in self:
+            indicator.display_name = indicator.name or indicator.code or ""
+
+    @api.constrains("weight", "active", "scheme_id")
+    def _check_scheme_weights(self):
+        if not self.env.context.get(DEFER_CHECK):
+            self.scheme_id._check_weights()
+
+    @api.constrains("dimension_id", "scheme_id")
+    def _check_dimension_scheme(self):
+        for indicator in self:
+            if indicator.dimension_id.scheme_id != indicator.scheme_id:
+                raise ValidationError(
+                    self.env._(
+                        "The indicator %(indicator)s and its dimension "
+                        "%(dimension)s belong to different schemes.",
+                        indicator=indicator.display_name,
+                        dimension=indicator.dimension_id.display_name,
+                    )
+                )
+
+    @api.constrains("band_ids", "scoring_rule")
+    def _check_bands(self):
+        for indicator in self:
+            bands = indicator.band_ids.sorted(lambda band: (band.sequence, band.id))
+            if not scoring.bands_are_ordered(bands.mapped("threshold")):
+                raise ValidationError(
+                    self.env._(
+                        "The bands of %(indicator)s are not ordered: list them "
+                        "by strictly increasing value (%(values)s).",
+                        indicator=indicator.display_name,
+                        values=", ".join(f"{value:g}" for value in bands.mapped("threshold")),
+                    )
+                )
+            if indicator.scoring_rule == "bands" and not bands:
+                raise ValidationError(
+                    self.env._(
+                        "The indicator %(indicator)s scores by bands but has none.",
+                        indicator=indicator.display_name,
+                    )
+                )
+
+    @api.constrains(
+        "source", "measure", "scoring_rule", "linear_min", "linear_max", "value_min", "value_max"
+    )
+    def _check_scoring(self):
+        for indicator in self:
+            indicator._check_scoring_one()
+
+    def _check_scoring_one(self):
+        _ = self.env._
+        if self.source == "auto" and not self.measure:
+            raise ValidationError(
+                _(
+                    "The automatic indicator %(indicator)s needs a measure.",
+                    indicator=self.display_name,
+                )
+            )
+        if self.source == "auto" and self.scoring_rule == "levels":
+            raise ValidationError(
+                _(
+                    "Manual levels only apply to manual indicators (%(indicator)s).",
+                    indicator=self.display_name,
+                )
+            )
+        if self.scoring_rule == "linear" and self.linear_min == self.linear_max:
+            raise ValidationError(
+                _(
+                    "The linear rule of %(indicator)s needs two different values "
+                    "for the scores 0 and 100.",
+                    indicator=self.display_name,
+                )
+            )
+        if self.source == "manual" and self.value_min > self.value_max:
+            raise ValidationError(
+                _(
+                    "The lowest value of %(indicator)s is above its highest value.",
+                    indicator=self.display_name,
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # created inside a dimension (scheme copy): take the dimension's scheme
+            if not vals.get("scheme_id") and vals.get("dimension_id"):
+                dimension = self.env["customer.grading.dimension"].browse(vals["dimension_id"])
+                vals["scheme_id"] = dimension.scheme_id.id
+        return (
+            super(CustomerGradingIndicator, self.with_context(**{DEFER_BAND_CHECK: True}))
+            .create(vals_list)
+            .with_env(self.env)
+        )
+
+    def write(self, vals):
+        return super(CustomerGradingIndicator, self.with_context(**{DEFER_BAND_CHECK: True})).write(
+            vals
+        )
+
+    def unlink(self):
+        schemes = self.scheme_id
+        result = super().unlink()
+        if not self.env.context.get(DEFER_CHECK):
+            schemes.exists()._check_weights()
+        return result
+
+    def _score(self, raw_value):
+        """Score of a raw value by this indicator's rule (not for the rank rule)."""
+        self.ensure_one()
+        if raw_value is None:
+            return self.missing_score
+        if self.scoring_rule == "linear":
+            return scoring.score_linear(raw_value, self.linear_min, self.linear_max)
+        if self.scoring_rule == "bands":
+            bands = self.band_ids.sorted(lambda band: (band.sequence, band.id))
+            return scoring.score_bands(raw_value, [(b.threshold, b.score) for b in bands])
+        # direct, and levels (the raw value is the chosen level's score)
+        return scoring.score_direct(raw_value)

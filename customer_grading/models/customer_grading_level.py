@@ -1,0 +1,66 @@
+from odoo import api, fields, models
+
+from .customer_grading_scheme import DEFER_CHECK
+
+
+class CustomerGradingLevel(models.Model):
+    _name = "customer.grading.level"
+    _description = "Customer Grade"
+    _order = "scheme_id, sequence, id"
+
+    code = fields.Char(required=True, help="Short name of the grade: A, B, C…")
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10, help="Best grade first.")
+    scheme_id = fields.Many2one(
+        "customer.grading.scheme", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="scheme_id.company_id", store=True)
+    min_score = fields.Float(
+        string="Minimum Score",
+        digits=(16, 2),
+        help="A customer scoring at least this much gets this grade, unless "
+        "it reaches a better grade.",
+    )
+    color = fields.Selection(
+        [
+            ("success", "Green"),
+            ("info", "Blue"),
+            ("warning", "Orange"),
+            ("danger", "Red"),
+            ("muted", "Grey"),
+        ],
+        default="info",
+        required=True,
+        help="Colour of the grade badge.",
+    )
+    description = fields.Text(translate=True)
+
+    _sql_constraints = [
+        (
+            "code_scheme_uniq",
+            "UNIQUE(scheme_id, code)",
+            "A grade code must be unique in its scheme.",
+        ),
+        (
+            "min_score_range",
+            "CHECK(min_score >= 0 AND min_score <= 100)",
+            "A grade's minimum score lies between 0 and 100.",
+        ),
+    ]
+
+    @api.depends("code", "name")
+    def _compute_display_name(self):
+        for level in self:
+            level.display_name = level.code or ""
+
+    @api.constrains("min_score", "sequence", "scheme_id")
+    def _check_scheme_levels(self):
+        if not self.env.context.get(DEFER_CHECK):
+            self.scheme_id._check_levels()
+
+    def unlink(self):
+        schemes = self.scheme_id
+        result = super().unlink()
+        if not self.env.context.get(DEFER_CHECK):
+            schemes.exists()._check_levels()
+        return result

@@ -1,0 +1,201 @@
+"""Automatic indicators, measured for a whole batch of customers at once.
+
+Every measure is one grouped SQL query over the batch (never one query per
+customer or per document). Raw SQL also keeps the figures independent of the
+record rules of whoever starts the run.
+"""
+
+from datetime import datetime, time, timedelta
+
+from odoo import api, models
+from odoo.tools import SQL
+
+from ..tools import periods
+
+
+class CustomerGradingMeasure(models.AbstractModel):
+    _name = "customer.grading.measure"
+    _description = "Customer Grading Measures"
+
+    @api.model
+    def _measure(self, company, partner_ids, date_from, date_to, total_margin):
+        """Raw values of the automatic measures for commercial partners.
+
+        Returns ``(values, active)``: ``values`` maps a measure code to
+        ``{partner_id: raw value or None}``; ``active`` is the set of partners
+        with at least one document in the period. ``total_margin`` is the
+        company's margin in the period (see :meth:`_company_margin`).
+        """
+        if not partner_ids:
+            return {}, set()
+        invoices = self._invoice_totals(company, partner_ids, date_from, date_to)
+        orders = self._order_totals(company, partner_ids, date_from, date_to)
+        payments = self._payment_punctuality(company, partner_ids, date_from, date_to)
+
+        values = {
+            code: {}
+            for code in (
+                "annual_amount",
+                "purchase_frequency",
+                "profit_contribution",
+                "growth_trend",
+                "payment_record",
+                "repeat_purchase",
+            )
+        }
+        active = set()
+        for partner_id in partner_ids:
+            amount, previous_amount, invoice_count = invoices.get(partner_id, (0.0, 0.0, 0))
+            order_count, margin, first_in_period = orders.get(partner_id, (0, 0.0, False))
+            if invoice_count or order_count:
+                active.add(partner_id)
+            values["annual_amount"][partner_id] = amount
+            values["purchase_frequency"][partner_id] = order_count
+            values["profit_contribution"][partner_id] = (
+                100.0 * margin / total_margin if total_margin > 0 else None
+            )
+            values["growth_trend"][partner_id] = (
+                100.0 * (amount - previous_amount) / previous_amount
+                if previous_amount > 0
+                else None
+            )
+            due, on_time = payments.get(partner_id, (0, 0))
+            values["payment_record"][partner_id] = 100.0 * on_time / due if due else None
+            values["repeat_purchase"][partner_id] = (
+                100.0 * (order_count - (1 if first_in_period else 0)) / order_count
+                if order_count
+                else None
+            )
+        return values, active
+
+    @api.model
+    def _invoice_totals(self, company, partner_ids, date_from, date_to):
+        """Untaxed invoiced minus refunded, this period and the previous one.
+
+        ``{partner: (amount, previous amount, number of documents in the period)}``,
+        in company currency, posted documents only.
+        """
+        previous_from, _previous_to = periods.previous_period(date_from, date_to)
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT m.commercial_partner_id,
+                   COALESCE(SUM(m.amount_untaxed_signed)
+                            FILTER (WHERE m.invoice_date >= %(date_from)s), 0),
+                   COALESCE(SUM(m.amount_untaxed_signed)
+                            FILTER (WHERE m.invoice_date < %(date_from)s), 0),
+                   COUNT(*) FILTER (WHERE m.invoice_date >= %(date_from)s)
+              FROM account_move m
+             WHERE m.company_id = %(company_id)s
+               AND m.state = 'posted'
+               AND m.move_type IN ('out_invoice', 'out_refund')
+               AND m.invoice_date BETWEEN %(previous_from)s AND %(date_to)s
+               AND m.commercial_partner_id = ANY(%(partner_ids)s)
+          GROUP BY m.commercial_partner_id
+            """,
+                company_id=company.id,
+                date_from=date_from,
+                date_to=date_to,
+                previous_from=previous_from,
+                partner_ids=list(partner_ids),
+            )
+        )
+        return {row[0]: (float(row[1]), float(row[2]), row[3]) for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _order_totals(self, company, partner_ids, date_from, date_to):
+        """Confirmed orders of the period: count, margin in company currency,
+        and whether the customer's first order ever falls in the period.
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT p.commercial_partner_id,
+                   COUNT(*) FILTER (WHERE so.date_order >= %(start)s),
+                   COALESCE(SUM(so.margin / NULLIF(so.currency_rate, 0))
+                            FILTER (WHERE so.date_order >= %(start)s), 0),
+                   MIN(so.date_order) >= %(start)s
+              FROM sale_order so
+              JOIN res_partner p ON p.id = so.partner_id
+             WHERE so.company_id = %(company_id)s
+               AND so.state = 'sale'
+               AND so.date_order < %(end)s
+               AND p.commercial_partner_id = ANY(%(partner_ids)s)
+          GROUP BY p.commercial_partner_id
+            """,
+                company_id=company.id,
+                start=_day_start(date_from),
+                end=_day_start(date_to + timedelta(days=1)),
+                partner_ids=list(partner_ids),
+            )
+        )
+        return {row[0]: (row[1], float(row[2]), row[3]) for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _company_margin(self, company, date_from, date_to):
+        """The company's gross margin on confirmed orders of the period."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT COALESCE(SUM(so.margin / NULLIF(so.currency_rate, 0)), 0)
+              FROM sale_order so
+             WHERE so.company_id = %(company_id)s
+               AND so.state = 'sale'
+               AND so.date_order >= %(start)s
+               AND so.date_order < %(end)s
+            """,
+                company_id=company.id,
+                start=_day_start(date_from),
+                end=_day_start(date_to + timedelta(days=1)),
+            )
+        )
+        return float(self.env.cr.fetchone()[0])
+
+    @api.model
+    def _payment_punctuality(self, company, partner_ids, date_from, date_to):
+        """Invoices due in the period, and how many were fully paid by their due date.
+
+        An invoice is on time when what was reconciled against its receivable
+        lines no later than its due date covers them; an invoice still unpaid,
+        or paid after its due date, is late. ``{partner: (due, on time)}``.
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH due_lines AS (
+                SELECT m.id AS move_id,
+                       m.commercial_partner_id AS partner_id,
+                       aml.balance - COALESCE((
+                           SELECT SUM(apr.amount)
+                             FROM account_partial_reconcile apr
+                            WHERE apr.debit_move_id = aml.id
+                              AND apr.max_date <= m.invoice_date_due
+                       ), 0) AS unpaid_at_due_date
+                  FROM account_move m
+                  JOIN account_move_line aml
+                    ON aml.move_id = m.id AND aml.display_type = 'payment_term'
+                 WHERE m.company_id = %(company_id)s
+                   AND m.state = 'posted'
+                   AND m.move_type = 'out_invoice'
+                   AND m.invoice_date_due BETWEEN %(date_from)s AND %(date_to)s
+                   AND m.commercial_partner_id = ANY(%(partner_ids)s)
+            ), moves AS (
+                SELECT partner_id, BOOL_AND(unpaid_at_due_date < 0.005) AS on_time
+                  FROM due_lines
+              GROUP BY partner_id, move_id
+            )
+            SELECT partner_id, COUNT(*), COUNT(*) FILTER (WHERE on_time)
+              FROM moves
+          GROUP BY partner_id
+            """,
+                company_id=company.id,
+                date_from=date_from,
+                date_to=date_to,
+                partner_ids=list(partner_ids),
+            )
+        )
+        return {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
+
+
+def _day_start(day):
+    return datetime.combine(day, time.min)

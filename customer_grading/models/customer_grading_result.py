@@ -1,0 +1,83 @@
+from odoo import api, fields, models
+
+
+class CustomerGradingResult(models.Model):
+    _name = "customer.grading.result"
+    _description = "Customer Grading Result"
+    _order = "date_to desc, score desc, id"
+    _rec_name = "partner_id"
+
+    run_id = fields.Many2one(
+        "customer.grading.run", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    scheme_id = fields.Many2one(related="run_id.scheme_id")
+    period_label = fields.Char(related="run_id.period_label", store=True, string="Period")
+    date_to = fields.Date(related="run_id.date_to", store=True, string="Run Date")
+    state = fields.Selection(related="run_id.state", string="Run Status")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="cascade",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Salesperson",
+        readonly=True,
+        index=True,
+        help="The customer's salesperson when the run computed.",
+    )
+    score = fields.Float(digits=(16, 2), readonly=True, aggregator="avg")
+    level_id = fields.Many2one("customer.grading.level", string="Grade", readonly=True, index=True)
+    level_color = fields.Selection(related="level_id.color")
+    previous_level_id = fields.Many2one(
+        "customer.grading.level", string="Previous Grade", readonly=True
+    )
+    trend = fields.Selection(
+        [("new", "First grade"), ("up", "Upgraded"), ("same", "Unchanged"), ("down", "Downgraded")],
+        readonly=True,
+    )
+    is_insufficient = fields.Boolean(
+        string="Insufficient Data",
+        readonly=True,
+        help="No document in the period and no manual value: not graded.",
+    )
+    is_current = fields.Boolean(
+        string="Grade in Force",
+        readonly=True,
+        index=True,
+        help="This result gave the customer its current grade in the company.",
+    )
+    line_ids = fields.One2many(
+        "customer.grading.result.line", "result_id", string="Breakdown", readonly=True
+    )
+    dimension_ids = fields.One2many(
+        "customer.grading.result.dimension", "result_id", string="Dimensions", readonly=True
+    )
+    next_level_id = fields.Many2one(
+        "customer.grading.level", compute="_compute_next_level", string="Next Grade"
+    )
+    points_to_next_level = fields.Float(
+        compute="_compute_next_level",
+        digits=(16, 2),
+        help="Points the customer lacks to reach the next grade.",
+    )
+
+    @api.depends("score", "level_id", "run_id.scheme_id.level_ids.min_score")
+    def _compute_next_level(self):
+        for result in self:
+            better = result.run_id.scheme_id.level_ids.filtered(
+                lambda level, r=result: level.min_score > r.score
+            ).sorted("min_score")
+            result.next_level_id = better[:1] if result.level_id else False
+            result.points_to_next_level = (
+                round(better[0].min_score - result.score, 2) if better and result.level_id else 0.0
+            )
+
+    @api.depends("partner_id", "period_label")
+    def _compute_display_name(self):
+        for result in self:
+            result.display_name = f"{result.partner_id.display_name} – {result.period_label or ''}"

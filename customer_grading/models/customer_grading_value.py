@@ -1,0 +1,204 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.osv import expression
+
+
+class CustomerGradingValue(models.Model):
+    _name = "customer.grading.value"
+    _description = "Customer Grading Manual Value"
+    _inherit = ["mail.thread"]
+    _order = "partner_id, indicator_sequence, id"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        tracking=True,
+        domain="[('parent_id', '=', False)]",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    indicator_id = fields.Many2one(
+        "customer.grading.indicator",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        tracking=True,
+        check_company=True,
+        domain="[('source', '=', 'manual'), ('scheme_id', '=', scheme_id)]",
+    )
+    scheme_id = fields.Many2one(related="company_id.grading_scheme_id")
+    indicator_sequence = fields.Integer(related="indicator_id.sequence", store=True)
+    dimension_id = fields.Many2one(related="indicator_id.dimension_id")
+    scoring_rule = fields.Selection(related="indicator_id.scoring_rule")
+    option_id = fields.Many2one(
+        "customer.grading.indicator.option",
+        string="Level",
+        tracking=True,
+        domain="[('indicator_id', '=', indicator_id)]",
+    )
+    value = fields.Float(digits=(16, 2), tracking=True)
+    date = fields.Date(
+        required=True,
+        default=fields.Date.context_today,
+        tracking=True,
+        help="Date the value was assessed.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Entered By",
+        required=True,
+        default=lambda self: self.env.user,
+        tracking=True,
+    )
+    note = fields.Text(help="Source of the assessment: visit, survey, rating agency…")
+    salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
+    is_stale = fields.Boolean(
+        compute="_compute_is_stale",
+        search="_search_is_stale",
+        help="Not reviewed within the scheme's review interval.",
+    )
+
+    _sql_constraints = [
+        (
+            "partner_indicator_company_uniq",
+            "UNIQUE(partner_id, indicator_id, company_id)",
+            "A customer has one value per manual indicator; update it instead.",
+        ),
+    ]
+
+    @api.depends("date", "indicator_id.scheme_id.stale_after_days")
+    @api.depends_context("today")
+    def _compute_is_stale(self):
+        today = fields.Date.context_today(self)
+        for value in self:
+            limit = value.indicator_id.scheme_id.stale_after_days
+            value.is_stale = bool(
+                value.date and limit and value.date < today - timedelta(days=limit)
+            )
+
+    def _search_is_stale(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(self.env._("Unsupported search on stale values."))
+        today = fields.Date.context_today(self)
+        schemes = (
+            self.env["customer.grading.scheme"].sudo().with_context(active_test=False).search([])
+        )
+        stale = expression.OR(
+            [
+                [
+                    ("indicator_id.scheme_id", "=", scheme.id),
+                    ("date", "<", today - timedelta(days=scheme.stale_after_days)),
+                ]
+                for scheme in schemes
+            ]
+            or [expression.FALSE_DOMAIN]
+        )
+        positive = (operator == "=") == value
+        return stale if positive else ["!", *stale]
+
+    @api.constrains("value", "option_id", "indicator_id")
+    def _check_value(self):
+        for record in self:
+            indicator = record.indicator_id
+            if indicator.source != "manual":
+                raise ValidationError(
+                    self.env._(
+                        "%(indicator)s is computed automatically; it takes no manual value.",
+                        indicator=indicator.display_name,
+                    )
+                )
+            if indicator.scoring_rule == "levels":
+                if record.option_id.indicator_id != indicator:
+                    raise ValidationError(
+                        self.env._(
+                            "Choose one of the levels of %(indicator)s.",
+                            indicator=indicator.display_name,
+                        )
+                    )
+            elif not indicator.value_min <= record.value <= indicator.value_max:
+                raise ValidationError(
+                    self.env._(
+                        "%(value)s is outside the allowed range of %(indicator)s "
+                        "(%(low)s to %(high)s).",
+                        value=record.value,
+                        indicator=indicator.display_name,
+                        low=indicator.value_min,
+                        high=indicator.value_max,
+                    )
+                )
+
+    @api.onchange("option_id")
+    def _onchange_option_id(self):
+        if self.option_id:
+            self.value = self.option_id.score
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._normalize_vals(vals)
+        values = super().create(vals_list)
+        values._log_on_partner()
+        return values
+
+    def write(self, vals):
+        vals = self._normalize_vals(dict(vals))
+        tracked = {value: (value._display_value(), value.date) for value in self}
+        result = super().write(vals)
+        if {"value", "option_id", "date"} & set(vals):
+            for value in self:
+                value._log_on_partner(*tracked[value])
+        return result
+
+    def _normalize_vals(self, vals):
+        """A value belongs to the commercial entity; a level gives its score."""
+        if vals.get("partner_id"):
+            partner = self.env["res.partner"].browse(vals["partner_id"])
+            vals["partner_id"] = partner.commercial_partner_id.id
+        if vals.get("option_id"):
+            option = self.env["customer.grading.indicator.option"].browse(vals["option_id"])
+            vals["value"] = option.score
+        return vals
+
+    def _display_value(self):
+        self.ensure_one()
+        if self.indicator_id.scoring_rule == "levels":
+            return self.option_id.name or ""
+        return f"{self.value:g}"
+
+    @api.depends("indicator_id", "partner_id")
+    def _compute_display_name(self):
+        for value in self:
+            value.display_name = f"{value.partner_id.name or ''} – {value.indicator_id.name or ''}"
+
+    def _log_on_partner(self, old_value=None, old_date=None):
+        """Keep the customer's chatter as the audit trail of manual indicators."""
+        _ = self.env._
+        for value in self:
+            if old_value is None:
+                body = _(
+                    "%(indicator)s set to %(value)s (assessed on %(date)s).",
+                    indicator=value.indicator_id.name,
+                    value=value._display_value(),
+                    date=value.date,
+                )
+            else:
+                body = _(
+                    "%(indicator)s: %(old)s → %(value)s (assessed on %(date)s).",
+                    indicator=value.indicator_id.name,
+                    old=old_value,
+                    value=value._display_value(),
+                    date=value.date,
+                )
+            # salespeople may update the indicators of a customer they cannot edit
+            value.partner_id.sudo()._message_log(
+                body=Markup("<p>%s</p>") % body, author_id=self.env.user.partner_id.id
+            )

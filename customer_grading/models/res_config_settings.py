@@ -1,0 +1,32 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    grading_scheme_id = fields.Many2one(related="company_id.grading_scheme_id", readonly=False)
+    grading_period_months = fields.Integer(
+        related="company_id.grading_scheme_id.period_months", readonly=False
+    )
+    grading_stale_after_days = fields.Integer(
+        related="company_id.grading_scheme_id.stale_after_days", readonly=False
+    )
+    grading_grade_insufficient_data = fields.Boolean(
+        related="company_id.grading_scheme_id.grade_insufficient_data", readonly=False
+    )
+    grading_batch_size = fields.Integer(
+        string="Grading Batch Size",
+        config_parameter="customer_grading.batch_size",
+        default=1000,
+        help="Customers graded per batch by the scheduled action.",
+    )
+
+    def action_open_grading_scheme(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "customer.grading.scheme",
+            "res_id": self.grading_scheme_id.id,
+            "view_mode": "form",
+            "target": "current",
+        }

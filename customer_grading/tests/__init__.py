@@ -1,0 +1,1 @@
+from . import test_manual_values, test_measures, test_run, test_scheme, test_scoring, test_security

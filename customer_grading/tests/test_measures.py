@@ -1,0 +1,141 @@
+from datetime import date
+
+from odoo.tests import tagged
+
+from .common import DATE_FROM, DATE_TO, GradingCase
+
+
+@tagged("post_install", "-at_install")
+class TestMeasures(GradingCase):
+    """Every automatic indicator, on documents the tests create."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Measure = cls.env["customer.grading.measure"]
+        cls.customer = cls._customer("Measured Ltd")
+        cls.contact = cls.env["res.partner"].create(
+            {
+                "name": "Buyer at Measured",
+                "parent_id": cls.customer.id,
+            }
+        )
+
+    def _measure(self, partners, total_margin=None):
+        self.env.flush_all()
+        if total_margin is None:
+            total_margin = self.Measure._company_margin(self.company, DATE_FROM, DATE_TO)
+        values, active = self.Measure._measure(
+            self.company, partners.ids, DATE_FROM, DATE_TO, total_margin
+        )
+        return values, active
+
+    def test_annual_amount(self):
+        self._invoice(self.customer, 1000, date(2025, 11, 5))
+        self._invoice(self.contact, 500, date(2026, 3, 1))  # rolls up to the company
+        self._invoice(self.customer, 200, date(2026, 4, 1), move_type="out_refund")
+        self._invoice(self.customer, 7000, date(2026, 5, 1), post=False)  # draft
+        cancelled = self._invoice(self.customer, 9000, date(2026, 5, 2))
+        cancelled.button_draft()
+        cancelled.button_cancel()
+        self._invoice(self.customer, 3000, date(2025, 9, 30))  # before the period
+        self._invoice(self.customer, 4000, date(2026, 10, 1))  # after the period
+        other = self.setup_other_company(name="Other Co")["company"]
+        self._invoice(self.customer, 8000, date(2026, 2, 2), company=other)
+        values, active = self._measure(self.customer)
+        self.assertEqual(values["annual_amount"][self.customer.id], 1300)
+        self.assertIn(self.customer.id, active)
+
+    def test_untaxed_amount(self):
+        invoice = self._invoice(self.customer, 1000, date(2026, 1, 5), post=False)
+        invoice.invoice_line_ids.tax_ids = self.tax_sale_a
+        invoice.action_post()
+        self.assertGreater(invoice.amount_total, 1000)
+        values, _active = self._measure(self.customer)
+        self.assertEqual(values["annual_amount"][self.customer.id], 1000)
+
+    def test_purchase_frequency(self):
+        self._order(self.customer, date(2025, 12, 1))
+        self._order(self.contact, date(2026, 6, 1))
+        self._order(self.customer, date(2026, 7, 1), confirm=False)  # quotation
+        cancelled = self._order(self.customer, date(2026, 7, 2))
+        cancelled._action_cancel()
+        self._order(self.customer, date(2025, 6, 1))  # before the period
+        values, active = self._measure(self.customer)
+        self.assertEqual(values["purchase_frequency"][self.customer.id], 2)
+        self.assertIn(self.customer.id, active)
+
+    def test_profit_contribution(self):
+        other_customer = self._customer("Other buyer")
+        self._order(self.customer, date(2026, 1, 10), price=1000, cost=700)  # margin 300
+        self._order(other_customer, date(2026, 2, 10), price=1000, cost=100)  # margin 900
+        values, _active = self._measure(self.customer | other_customer)
+        self.assertAlmostEqual(values["profit_contribution"][self.customer.id], 25.0)
+        self.assertAlmostEqual(values["profit_contribution"][other_customer.id], 75.0)
+
+    def test_profit_contribution_without_company_margin(self):
+        values, _active = self._measure(self.customer, total_margin=0.0)
+        self.assertIsNone(values["profit_contribution"][self.customer.id])
+
+    def test_payment_record(self):
+        on_time = self._invoice(self.customer, 1000, date(2026, 1, 1))  # due 2026-01-31
+        self._pay(on_time, date(2026, 1, 31))
+        late = self._invoice(self.customer, 1000, date(2026, 2, 1))  # due 2026-03-03
+        self._pay(late, date(2026, 3, 20))
+        partly = self._invoice(self.customer, 1000, date(2026, 3, 1))  # due 2026-03-31
+        self._pay(partly, date(2026, 3, 15), amount=600)
+        self._invoice(self.customer, 1000, date(2026, 4, 1))  # overdue, never paid
+        early = self._invoice(self.contact, 1000, date(2026, 5, 1))  # due 2026-05-31
+        self._pay(early, date(2026, 5, 2))
+        # due after the period: not counted
+        self._invoice(self.customer, 1000, date(2026, 9, 15))
+        values, _active = self._measure(self.customer)
+        self.assertAlmostEqual(values["payment_record"][self.customer.id], 40.0)
+
+    def test_payment_record_without_invoice_due(self):
+        self._order(self.customer, date(2026, 1, 10))
+        values, _active = self._measure(self.customer)
+        self.assertIsNone(values["payment_record"][self.customer.id])
+
+    def test_repeat_purchase(self):
+        newcomer = self._customer("Newcomer")
+        self._order(self.customer, date(2024, 5, 1))  # first order ever, before the period
+        self._order(self.customer, date(2026, 1, 1))
+        self._order(self.customer, date(2026, 2, 1))
+        self._order(newcomer, date(2026, 1, 1))  # first order ever, in the period
+        self._order(newcomer, date(2026, 3, 1))
+        self._order(newcomer, date(2026, 4, 1))
+        self._order(newcomer, date(2026, 5, 1))
+        values, _active = self._measure(self.customer | newcomer)
+        self.assertEqual(values["repeat_purchase"][self.customer.id], 100)
+        self.assertEqual(values["repeat_purchase"][newcomer.id], 75)
+
+    def test_repeat_purchase_without_order(self):
+        values, active = self._measure(self.customer)
+        self.assertIsNone(values["repeat_purchase"][self.customer.id])
+        self.assertNotIn(self.customer.id, active)
+
+    def test_growth_trend(self):
+        newcomer = self._customer("Newcomer")
+        lost = self._customer("Lost")
+        self._invoice(self.customer, 1000, date(2025, 3, 1))  # previous period
+        self._invoice(self.customer, 1500, date(2026, 3, 1))
+        self._invoice(newcomer, 1500, date(2026, 3, 1))
+        self._invoice(lost, 800, date(2025, 3, 1))
+        values, active = self._measure(self.customer | newcomer | lost)
+        self.assertAlmostEqual(values["growth_trend"][self.customer.id], 50.0)
+        self.assertIsNone(values["growth_trend"][newcomer.id])  # no history: not -100 %
+        self.assertAlmostEqual(values["growth_trend"][lost.id], -100.0)
+        self.assertNotIn(lost.id, active)
+
+    def test_measures_ignore_the_reader_record_rules(self):
+        """A run reads every document, whatever its starter may read."""
+        self._invoice(self.customer, 1000, date(2026, 1, 5))
+        self._order(self.customer, date(2026, 1, 5))
+        self.env.flush_all()
+        Measure = self.Measure.with_user(self.salesman_1)
+        values, _active = Measure._measure(
+            self.company, self.customer.ids, DATE_FROM, DATE_TO, 200.0
+        )
+        self.assertEqual(values["annual_amount"][self.customer.id], 1000)
+        self.assertEqual(values["purchase_frequency"][self.customer.id], 1)

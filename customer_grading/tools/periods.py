@@ -1,0 +1,42 @@
+"""Period arithmetic for grading runs: quarters and reference periods."""
+
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+
+def quarter_of(day):
+    """Return ``(year, quarter)`` of a date."""
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def quarter_label(day):
+    """'2026 Q4' for any day of the fourth quarter of 2026."""
+    year, quarter = quarter_of(day)
+    return f"{year} Q{quarter}"
+
+
+def quarter_bounds(year, quarter):
+    """First and last day of a quarter."""
+    start = date(year, 3 * (quarter - 1) + 1, 1)
+    return start, start + relativedelta(months=3) - timedelta(days=1)
+
+
+def last_ended_quarter(today):
+    """First and last day of the quarter that ended before ``today``'s quarter."""
+    year, quarter = quarter_of(today)
+    if quarter == 1:
+        return quarter_bounds(year - 1, 4)
+    return quarter_bounds(year, quarter - 1)
+
+
+def reference_period(date_to, months=12):
+    """The ``months`` months ending on ``date_to`` (both days included)."""
+    return date_to + timedelta(days=1) - relativedelta(months=months), date_to
+
+
+def previous_period(date_from, date_to):
+    """The period of the same length just before ``date_from``–``date_to``."""
+    months = relativedelta(date_to + timedelta(days=1), date_from)
+    length = relativedelta(months=months.years * 12 + months.months, days=months.days)
+    return date_from - length, date_from - timedelta(days=1)

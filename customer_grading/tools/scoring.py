@@ -1,0 +1,88 @@
+"""Scoring rules: turn an indicator's raw value into a score from 0 to 100.
+
+Plain functions on plain values, so that they read and test without the ORM.
+"""
+
+from bisect import bisect_right
+from itertools import pairwise
+
+SCORE_MIN = 0.0
+SCORE_MAX = 100.0
+
+
+def clamp(score):
+    """Keep a score inside 0–100."""
+    return max(SCORE_MIN, min(SCORE_MAX, score))
+
+
+def score_direct(value):
+    """The value is its own score (a manual rating from 0 to 100)."""
+    return clamp(value)
+
+
+def score_linear(value, low, high):
+    """0 at ``low``, 100 at ``high``, a straight line in between.
+
+    ``low`` may be above ``high`` for measures where less is better.
+    """
+    if high == low:
+        raise ValueError("linear scoring needs two different bounds")
+    return clamp((value - low) * SCORE_MAX / (high - low))
+
+
+def score_bands(value, bands):
+    """``bands`` is a list of ``(threshold, score)`` in increasing threshold order.
+
+    The value takes the score of the highest threshold it reaches; a value
+    below the first threshold scores 0.
+    """
+    thresholds = [threshold for threshold, _score in bands]
+    position = bisect_right(thresholds, value)
+    if not position:
+        return SCORE_MIN
+    return clamp(bands[position - 1][1])
+
+
+def bands_are_ordered(thresholds):
+    """True when every threshold is strictly above the previous one."""
+    return all(a < b for a, b in pairwise(thresholds))
+
+
+def score_rank(value, population):
+    """Percentile rank of ``value`` among ``population`` (the other customers).
+
+    The share of the others with a strictly lower value, times 100: the best
+    customer scores 100, the lowest 0, equal values share a rank. This is
+    PostgreSQL's ``percent_rank()`` when ``value`` is part of the population.
+    """
+    if not population:
+        return SCORE_MAX
+    below = sum(1 for other in population if other < value)
+    return SCORE_MAX * below / len(population)
+
+
+def points(score, weight):
+    """Points an indicator brings to the total: its score weighted, 2 decimals."""
+    return round(score * weight / 100.0, 2)
+
+
+def level_for_score(score, levels):
+    """Pick the grade of a score.
+
+    ``levels`` are ``(key, min_score)`` pairs; the grade is the one with the
+    highest minimum the score reaches, and the lowest grade when it reaches
+    none. ``None`` when there are no levels.
+    """
+    if not levels:
+        return None
+    ordered = sorted(levels, key=lambda level: level[1], reverse=True)
+    rounded = round(score, 2)
+    for key, min_score in ordered:
+        if rounded >= min_score:
+            return key
+    return ordered[-1][0]
+
+
+def thresholds_are_ordered(min_scores):
+    """Grade minimums, best grade first, must strictly decrease."""
+    return all(a > b for a, b in pairwise(min_scores))

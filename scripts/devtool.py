@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""Development commands for customer_grading: demo, test and bench.
+
+The commands *use* an Odoo 18.0 that is already installed in this Python
+environment (``import odoo``) and a PostgreSQL server; they install neither.
+Odoo's installation guide:
+https://www.odoo.com/documentation/18.0/administration/on_premise/source.html
+"""
+
+import argparse
+import getpass
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDON = "customer_grading"
+ODOO_DOC = "https://www.odoo.com/documentation/18.0/administration/on_premise/source.html"
+
+
+def fail(message):
+    sys.stderr.write(f"\nERROR: {message}\n\n")
+    sys.exit(2)
+
+
+def info(message):
+    print(f"==> {message}", flush=True)
+
+
+# --- Odoo -------------------------------------------------------------------
+
+
+def check_odoo():
+    """Return the Odoo package, or stop with what is missing."""
+    try:
+        import odoo  # noqa: PLC0415
+    except ImportError as error:
+        fail(
+            f"Odoo is not importable from {sys.executable} ({error}).\n"
+            "Install Odoo 18.0 Community in this Python environment "
+            f"(see {ODOO_DOC}),\nor run with PYTHON=/path/to/odoo/python."
+        )
+    version = getattr(odoo.release, "version_info", (0,))
+    if tuple(version[:2]) != (18, 0):
+        fail(
+            f"Odoo {odoo.release.version} found at {odoo.__file__}, "
+            "but customer_grading needs Odoo 18.0."
+        )
+    return odoo
+
+
+def addons_path():
+    """Odoo's own addons paths followed by this repository."""
+    import odoo  # noqa: PLC0415
+
+    odoo.tools.config.parse_config([])
+    paths = [p for p in odoo.tools.config["addons_path"].split(",") if p]
+    extra = os.environ.get("ODOO_ADDONS_PATH", "")
+    paths += [p for p in extra.split(",") if p]
+    missing = [
+        m
+        for m in ("sale", "account", "sale_margin")
+        if not any((Path(p) / m / "__manifest__.py").exists() for p in paths)
+    ]
+    if missing:
+        fail(
+            f"Odoo's addons {', '.join(missing)} are not in the addons path "
+            f"({', '.join(paths)}). Set ODOO_ADDONS_PATH to the folder holding them."
+        )
+    return ",".join([*paths, str(ROOT)])
+
+
+def odoo_command(*args):
+    return [sys.executable, "-m", "odoo", *args, f"--addons-path={addons_path()}"]
+
+
+# --- PostgreSQL -------------------------------------------------------------
+
+
+def _connect(dbname="postgres"):
+    import psycopg2  # noqa: PLC0415
+
+    return psycopg2.connect(dbname=dbname, connect_timeout=5)
+
+
+def _start_local_cluster():
+    """Start a stopped local Debian PostgreSQL cluster; True if one was started."""
+    if not shutil.which("pg_lsclusters"):
+        return False
+    lines = subprocess.run(
+        ["pg_lsclusters", "--no-header"], capture_output=True, text=True, check=False
+    ).stdout.splitlines()
+    started = False
+    for line in lines:
+        version, cluster, _port, status = line.split()[:4]
+        if status == "down":
+            info(f"starting the local PostgreSQL cluster {version}/{cluster}")
+            subprocess.run(["pg_ctlcluster", version, cluster, "start"], check=False)
+            started = True
+    return started
+
+
+def _create_role():
+    """Create a login role for this OS user through the postgres superuser."""
+    user = getpass.getuser()
+    if os.geteuid() != 0 or not shutil.which("runuser"):
+        return False
+    info(f"creating the PostgreSQL role {user!r}")
+    result = subprocess.run(
+        ["runuser", "-u", "postgres", "--", "createuser", "--createdb", user],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.returncode == 0
+
+
+def ensure_postgres():
+    """Reach PostgreSQL (PG* environment variables apply), starting it if needed."""
+    import psycopg2  # noqa: PLC0415
+
+    for attempt in range(3):
+        try:
+            _connect().close()
+            return
+        except psycopg2.OperationalError as error:
+            message = str(error)
+        if "does not exist" in message and "role" in message and _create_role():
+            continue
+        if attempt == 0 and _start_local_cluster():
+            for _ in range(30):
+                time.sleep(1)
+                try:
+                    _connect().close()
+                    return
+                except psycopg2.OperationalError as error:
+                    message = str(error)
+                    if "role" in message:
+                        break
+            continue
+        break
+    fail(
+        f"PostgreSQL is not reachable as {os.environ.get('PGUSER', getpass.getuser())!r}: "
+        f"{message.strip()}\nStart PostgreSQL (15 or newer) or set PGHOST, PGPORT, "
+        "PGUSER and PGPASSWORD."
+    )
+
+
+def database_exists(name):
+    conn = _connect()
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            return bool(cr.fetchone())
+    finally:
+        conn.close()
+
+
+def addon_installed(name):
+    conn = _connect(name)
+    try:
+        with conn.cursor() as cr:
+            cr.execute(
+                "SELECT 1 FROM ir_module_module WHERE name = %s AND state = 'installed'",
+                (ADDON,),
+            )
+            return bool(cr.fetchone())
+    except Exception:
+        return False
+    finally:
+        conn.close()
+
+
+def drop_database(name):
+    if not database_exists(name):
+        return
+    info(f"dropping database {name}")
+    conn = _connect()
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cr:
+            cr.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+            from psycopg2 import sql  # noqa: PLC0415
+
+            cr.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+    finally:
+        conn.close()
+    import odoo  # noqa: PLC0415
+
+    odoo.tools.config.parse_config([])
+    filestore = Path(odoo.tools.config["data_dir"]) / "filestore" / name
+    shutil.rmtree(filestore, ignore_errors=True)
+
+
+def run(command, **kwargs):
+    info(" ".join(str(c) for c in command))
+    result = subprocess.run(command, check=False, **kwargs)
+    if result.returncode:
+        fail(f"command failed with exit code {result.returncode}: {command[0]} …")
+    return result
+
+
+# --- commands ---------------------------------------------------------------
+
+
+def cmd_check(_args):
+    odoo = check_odoo()
+    ensure_postgres()
+    info(f"Odoo {odoo.release.version} at {Path(odoo.__file__).parent}")
+    info(f"addons path: {addons_path()}")
+    info("PostgreSQL reachable")
+
+
+def cmd_demo(args):
+    check_odoo()
+    ensure_postgres()
+    db = args.database
+    if args.reset:
+        drop_database(db)
+    if database_exists(db) and addon_installed(db):
+        info(f"refreshing {db}: updating {ADDON}")
+        run(odoo_command("-d", db, "-u", ADDON, "--stop-after-init"))
+    else:
+        drop_database(db)
+        info(f"creating {db} with {ADDON} and its demo data (a few minutes)")
+        run(
+            odoo_command(
+                "-d",
+                db,
+                "-i",
+                ADDON,
+                "--stop-after-init",
+                "--load-language=zh_CN,zh_TW",
+            )
+        )
+    if args.no_serve:
+        return
+    info(f"serving Odoo on http://localhost:{args.port} (database {db}; Ctrl-C stops it)")
+    os.execv(
+        sys.executable,
+        odoo_command(
+            "-d",
+            db,
+            f"--http-port={args.port}",
+            f"--db-filter=^{db}$",
+        ),
+    )
+
+
+def cmd_test(args):
+    check_odoo()
+    ensure_postgres()
+    try:
+        import pytest_odoo  # noqa: F401, PLC0415
+    except ImportError:
+        info("installing the test requirements (requirements-test.txt)")
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "-r",
+                str(ROOT / "requirements-test.txt"),
+            ]
+        )
+    db = args.database
+    drop_database(db)
+    info(f"creating {db} with {ADDON} installed (no demo data)")
+    log = ROOT / ".test-install.log"
+    with log.open("w") as handle:
+        result = subprocess.run(
+            odoo_command(
+                "-d", db, "-i", ADDON, "--stop-after-init", "--without-demo=all", "--log-level=warn"
+            ),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    text = log.read_text()
+    errors = [line for line in text.splitlines() if " ERROR " in line or " CRITICAL " in line]
+    if result.returncode or errors or not addon_installed(db):
+        sys.stderr.write(text[-20000:])
+        fail(f"installing {ADDON} in {db} failed (full log: {log})")
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(ROOT / ADDON / "tests"),
+        f"--odoo-database={db}",
+        f"--odoo-addons-path={addons_path()}",
+        "--odoo-log-level=warn",
+        "-p",
+        "no:cacheprovider",
+        *args.pytest_args,
+    ]
+    info(" ".join(command))
+    code = subprocess.run(command, cwd=ROOT, check=False).returncode
+    if not args.keep:
+        drop_database(db)
+    sys.exit(code)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check", help="check Odoo and PostgreSQL").set_defaults(func=cmd_check)
+
+    demo = sub.add_parser("demo", help="create or refresh the demo database and serve it")
+    demo.add_argument("--database", default=os.environ.get("DEMO_DB", "customer_grading_demo"))
+    demo.add_argument("--port", type=int, default=int(os.environ.get("HTTP_PORT", "8069")))
+    demo.add_argument("--reset", action="store_true", help="drop the demo database first")
+    demo.add_argument("--no-serve", action="store_true", help="prepare the database only")
+    demo.set_defaults(func=cmd_demo)
+
+    test = sub.add_parser("test", help="run the tests on a fresh database")
+    test.add_argument("--database", default=os.environ.get("TEST_DB", "customer_grading_test"))
+    test.add_argument("--keep", action="store_true", help="keep the test database")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test.set_defaults(func=cmd_test)
+
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
