@@ -207,6 +207,24 @@ def run(command, **kwargs):
     return result
 
 
+def odoo_setup(db, options):
+    """Install or update the addon in ``db``; stop on any error in Odoo's log."""
+    log = ROOT / ".odoo-setup.log"
+    command = odoo_command("-d", db, "--stop-after-init", "--log-level=info", *options)
+    info(" ".join(command[2:4] + options) + f"  (log: {log.name})")
+    with log.open("w") as handle:
+        result = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, check=False)
+    lines = log.read_text().splitlines()
+    errors = [
+        line
+        for line in lines
+        if " ERROR " in line or " CRITICAL " in line or "failed to install" in line
+    ]
+    if result.returncode or errors or not addon_installed(db):
+        sys.stderr.write("\n".join(lines[-200:]) + "\n")
+        fail(f"setting up {ADDON} in {db} failed: {errors[:1] or result.returncode} (log: {log})")
+
+
 # --- commands ---------------------------------------------------------------
 
 
@@ -226,31 +244,18 @@ def cmd_demo(args):
         drop_database(db)
     if database_exists(db) and addon_installed(db):
         info(f"refreshing {db}: updating {ADDON}")
-        run(odoo_command("-d", db, "-u", ADDON, "--stop-after-init"))
+        odoo_setup(db, ["-u", ADDON])
     else:
         drop_database(db)
-        info(f"creating {db} with {ADDON} and its demo data (a few minutes)")
-        run(
-            odoo_command(
-                "-d",
-                db,
-                "-i",
-                ADDON,
-                "--stop-after-init",
-                "--load-language=zh_CN,zh_TW",
-            )
-        )
+        info(f"creating {db} with {ADDON} and its demo data (about five minutes)")
+        odoo_setup(db, ["-i", ADDON, "--load-language=zh_CN,zh_TW"])
     if args.no_serve:
         return
     info(f"serving Odoo on http://localhost:{args.port} (database {db}; Ctrl-C stops it)")
+    info("log in as admin/admin, grading_manager/grading_manager or sales_li/sales_li")
     os.execv(
         sys.executable,
-        odoo_command(
-            "-d",
-            db,
-            f"--http-port={args.port}",
-            f"--db-filter=^{db}$",
-        ),
+        odoo_command("-d", db, f"--http-port={args.port}", f"--db-filter=^{db}$"),
     )
 
 
@@ -261,35 +266,11 @@ def cmd_test(args):
         import pytest_odoo  # noqa: F401, PLC0415
     except ImportError:
         info("installing the test requirements (requirements-test.txt)")
-        run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "-r",
-                str(ROOT / "requirements-test.txt"),
-            ]
-        )
+        run([sys.executable, "-m", "pip", "install", "-q", "-r", str(ROOT / "requirements-test.txt")])
     db = args.database
     drop_database(db)
     info(f"creating {db} with {ADDON} installed (no demo data)")
-    log = ROOT / ".test-install.log"
-    with log.open("w") as handle:
-        result = subprocess.run(
-            odoo_command(
-                "-d", db, "-i", ADDON, "--stop-after-init", "--without-demo=all", "--log-level=warn"
-            ),
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            check=False,
-        )
-    text = log.read_text()
-    errors = [line for line in text.splitlines() if " ERROR " in line or " CRITICAL " in line]
-    if result.returncode or errors or not addon_installed(db):
-        sys.stderr.write(text[-20000:])
-        fail(f"installing {ADDON} in {db} failed (full log: {log})")
+    odoo_setup(db, ["-i", ADDON, "--without-demo=all"])
     command = [
         sys.executable,
         "-m",
@@ -306,7 +287,8 @@ def cmd_test(args):
     code = subprocess.run(command, cwd=ROOT, check=False).returncode
     if not args.keep:
         drop_database(db)
-    sys.exit(code)
+    if code:
+        fail(f"the tests failed (pytest exit code {code})")
 
 
 def main():

@@ -1,0 +1,357 @@
+"""Demo data: a realistic customer base to grade (loaded with demo data only).
+
+Sixty companies with contacts, across industries and salespeople, with two
+years of confirmed orders, posted invoices, credit notes and payments (on
+time, late, or still overdue) and filled-in manual indicators; then the last
+two quarters are graded so that every grade shows.
+"""
+
+import logging
+import random
+from datetime import datetime, time, timedelta
+
+from odoo import Command, api, fields, models
+
+from ..tools import periods
+
+_logger = logging.getLogger(__name__)
+
+CITIES = [
+    "Shanghai",
+    "Suzhou",
+    "Hangzhou",
+    "Ningbo",
+    "Shenzhen",
+    "Guangzhou",
+    "Tianjin",
+    "Qingdao",
+    "Wuhan",
+    "Chengdu",
+    "Xiamen",
+    "Nanjing",
+    "Dalian",
+    "Foshan",
+    "Taipei",
+]
+NAMES = [
+    "Hengda",
+    "Jinhai",
+    "Huaxin",
+    "Tianrui",
+    "Yongsheng",
+    "Dongfang",
+    "Xinghe",
+    "Ruifeng",
+    "Zhongke",
+    "Longteng",
+    "Baoli",
+    "Kaiyuan",
+    "Minghua",
+    "Shengtai",
+    "Anda",
+    "Fuxing",
+    "Guanghui",
+    "Hongyun",
+    "Jiahe",
+    "Lianfa",
+]
+INDUSTRIES = [  # (industry xmlid, name suffix)
+    ("base.res_partner_industry_C", "Machinery Co., Ltd."),
+    ("base.res_partner_industry_C", "Electronics Co., Ltd."),
+    ("base.res_partner_industry_F", "Construction Engineering Co., Ltd."),
+    ("base.res_partner_industry_G", "Trading Co., Ltd."),
+    ("base.res_partner_industry_J", "Information Technology Co., Ltd."),
+    ("base.res_partner_industry_M", "Technical Services Co., Ltd."),
+]
+PEOPLE = [
+    "Wang Fang",
+    "Li Wei",
+    "Zhang Min",
+    "Liu Yang",
+    "Chen Jie",
+    "Yang Lei",
+    "Zhao Jing",
+    "Huang Tao",
+    "Zhou Yan",
+    "Wu Hao",
+    "Xu Lin",
+    "Sun Li",
+    "Ma Chao",
+    "Zhu Hong",
+]
+FUNCTIONS = ["Purchasing Manager", "General Manager", "Finance Director", "Procurement Officer"]
+
+# (share of customers, orders per month, order amount range, margin, on-time payment rate,
+#  manual rating range): a customer base shaped like a real one, from strategic to marginal.
+PROFILES = {
+    "strategic": (0.15, 1.2, (18000, 42000), 0.34, 0.97, (80, 100)),
+    "important": (0.25, 0.7, (8000, 20000), 0.28, 0.85, (65, 90)),
+    "general": (0.30, 0.35, (3000, 9000), 0.22, 0.7, (45, 75)),
+    "marginal": (0.25, 0.12, (800, 3500), 0.12, 0.35, (15, 50)),
+    "dormant": (0.05, 0.0, (0, 0), 0.0, 0.0, None),
+}
+SALESPEOPLE = [  # (login, name, language)
+    ("sales_li", "Lucas Li", "en_US"),
+    ("sales_wang", "Mia Wang", "zh_CN"),
+    ("sales_chen", "Noah Chen", "zh_TW"),
+]
+
+
+class CustomerGradingDemo(models.AbstractModel):
+    _name = "customer.grading.demo"
+    _description = "Customer Grading Demo Data"
+
+    @api.model
+    def _generate(self, customers=60, seed=2026):
+        env = (
+            self.sudo()
+            .with_context(
+                tracking_disable=True,
+                mail_notrack=True,
+                mail_create_nolog=True,
+                mail_auto_subscribe_no_notify=True,
+            )
+            .env
+        )
+        rng = random.Random(seed)
+        company = env.company
+        users = self._demo_users(env)
+        products = self._demo_products(env)
+        today = fields.Date.context_today(self)
+        start = today - timedelta(days=730)
+        partners = self._demo_customers(env, rng, users, customers)
+        _logger.info("customer_grading demo: %s customers, two years of documents", len(partners))
+        for partner, profile in partners:
+            self._demo_documents(env, rng, partner, profile, products, start, today)
+            self._demo_manual_values(env, rng, company, partner, profile, users, today)
+        self._demo_grade(env, today)
+        return True
+
+    # --- people -------------------------------------------------------------
+
+    def _demo_users(self, env):
+        langs = set(env["res.lang"].search([]).mapped("code"))
+        salesman = env.ref("sales_team.group_sale_salesman")
+        users = env["res.users"]
+        for login, name, lang in SALESPEOPLE:
+            users |= env["res.users"].create(
+                {
+                    "login": login,
+                    "password": login,
+                    "name": name,
+                    "email": f"{login}@example.com",
+                    "lang": lang if lang in langs else "en_US",
+                    "groups_id": [Command.set([env.ref("base.group_user").id, salesman.id])],
+                }
+            )
+        env["res.users"].create(
+            {
+                "login": "grading_manager",
+                "password": "grading_manager",
+                "name": "Sophie Zhang",
+                "email": "grading_manager@example.com",
+                "groups_id": [
+                    Command.set(
+                        [
+                            env.ref("base.group_user").id,
+                            env.ref("sales_team.group_sale_salesman_all_leads").id,
+                            env.ref("customer_grading.group_customer_grading_manager").id,
+                        ]
+                    )
+                ],
+            }
+        )
+        return users
+
+    def _demo_products(self, env):
+        Product = env["product.product"]
+        return Product.create(
+            [
+                {
+                    "name": name,
+                    "type": kind,
+                    "list_price": price,
+                    "standard_price": cost,
+                    "invoice_policy": "order",
+                }
+                for name, kind, price, cost in (
+                    ("Industrial Controller IC-200", "consu", 4800.0, 3100.0),
+                    ("Sensor Kit SK-12", "consu", 950.0, 520.0),
+                    ("Installation Service (day)", "service", 1200.0, 650.0),
+                    ("Annual Maintenance Contract", "service", 6000.0, 2900.0),
+                )
+            ]
+        )
+
+    def _demo_customers(self, env, rng, users, count):
+        names = iter(rng.sample([f"{city} {name}" for city in CITIES for name in NAMES], count))
+        kinds = [kind for kind, spec in PROFILES.items() for _i in range(round(spec[0] * count))]
+        kinds = (kinds + ["general"] * count)[:count]
+        rng.shuffle(kinds)
+        term = env.ref("account.account_payment_term_30days")
+        result = []
+        for index, kind in enumerate(kinds):
+            industry, suffix = INDUSTRIES[index % len(INDUSTRIES)]
+            name = f"{next(names)} {suffix}"
+            slug = name.split()[1].lower()
+            partner = env["res.partner"].create(
+                {
+                    "name": name,
+                    "is_company": True,
+                    "industry_id": env.ref(industry).id,
+                    "user_id": users[index % len(users)].id,
+                    "email": f"info@{slug}{index}.example.com",
+                    "phone": f"+86 21 {rng.randint(5000, 9999)} {rng.randint(1000, 9999)}",
+                    "city": name.split(maxsplit=1)[0],
+                    "country_id": env.ref("base.tw" if name.startswith("Taipei") else "base.cn").id,
+                    "property_payment_term_id": term.id,
+                    "child_ids": [
+                        Command.create(self._demo_contact_values(rng, person, f"{slug}{index}"))
+                        for person in rng.sample(PEOPLE, rng.randint(1, 2))
+                    ],
+                }
+            )
+            result.append((partner, kind))
+        return result
+
+    def _demo_contact_values(self, rng, person, domain):
+        return {
+            "name": person,
+            "function": rng.choice(FUNCTIONS),
+            "email": f"{person.split()[1].lower()}@{domain}.example.com",
+            "phone": f"+86 138 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}",
+        }
+
+    # --- documents ----------------------------------------------------------
+
+    def _demo_documents(self, env, rng, partner, kind, products, start, today):
+        """A customer's orders, invoices, credit notes and payments, in batches."""
+        _share, per_month, (low, high), margin, on_time, _rating = PROFILES[kind]
+        if not per_month:
+            return
+        # growth: strategic customers buy more every year, marginal ones less
+        trend = {"strategic": 1.25, "important": 1.1, "general": 1.0, "marginal": 0.8}[kind]
+        buyer = partner.child_ids[:1] or partner
+        days = []
+        day = start + timedelta(days=rng.randint(0, 20))
+        while day < today - timedelta(days=3):
+            days.append(day)
+            day += timedelta(days=max(3, int(rng.expovariate(per_month / 30.0))))
+        orders = env["sale.order"].create(
+            [
+                self._demo_order_values(rng, buyer, products, day, low, high, trend, margin, today)
+                for day in days
+            ]
+        )
+        orders.action_confirm()
+        for order, day in zip(orders, days, strict=True):
+            order.date_order = datetime.combine(day, time(rng.randint(8, 17), 0))
+        # a few recent orders are not invoiced yet
+        invoiced = orders.filtered(lambda o: rng.random() > 0.04)
+        invoices = invoiced._create_invoices(grouped=True)
+        for invoice in invoices:
+            day = invoice.invoice_line_ids.sale_line_ids.order_id.date_order.date()
+            invoice.write({"invoice_date": day, "date": day})
+        invoices.action_post()
+        self._demo_refunds(rng, invoices.filtered(lambda i: rng.random() < 0.05))
+        self._demo_payments(env, rng, invoices, on_time, today)
+
+    def _demo_order_values(self, rng, buyer, products, day, low, high, trend, margin, today):
+        product = rng.choice(products)
+        amount = rng.uniform(low, high) * trend ** (1 - (today - day).days / 365.0)
+        return {
+            "partner_id": buyer.id,
+            "user_id": buyer.commercial_partner_id.user_id.id,
+            "order_line": [
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "product_uom_qty": max(1, round(amount / product.list_price)),
+                        "price_unit": product.list_price,
+                        "purchase_price": round(
+                            product.list_price * (1 - margin * rng.uniform(0.8, 1.2)), 2
+                        ),
+                    }
+                )
+            ],
+        }
+
+    def _demo_refunds(self, rng, invoices):
+        """Credit notes for part of a few invoices, twelve days later."""
+        for invoice in invoices:
+            day = invoice.invoice_date + timedelta(days=12)
+            refund = invoice._reverse_moves([{"invoice_date": day, "date": day}])
+            line = refund.invoice_line_ids[:1]
+            line.quantity = max(1, round(line.quantity * 0.3))
+            refund.action_post()
+
+    def _demo_payments(self, env, rng, invoices, on_time, today):
+        """Pay on time, late, or never (overdue once the due date passes)."""
+        payments, paid_invoices = [], env["account.move"]
+        for invoice in invoices:
+            due = invoice.invoice_date_due
+            if rng.random() < on_time:
+                paid_on = due - timedelta(days=rng.randint(0, 20))
+            elif rng.random() < 0.75:
+                paid_on = due + timedelta(days=rng.randint(5, 75))
+            else:
+                continue
+            paid_on = max(paid_on, invoice.invoice_date)
+            if paid_on > today or invoice.currency_id.is_zero(invoice.amount_residual):
+                continue
+            payments.append(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": invoice.commercial_partner_id.id,
+                    "amount": invoice.amount_residual,
+                    "date": paid_on,
+                    "memo": invoice.name,
+                }
+            )
+            paid_invoices |= invoice
+        payments = env["account.payment"].create(payments)
+        payments.action_post()
+        for invoice, payment in zip(paid_invoices, payments, strict=True):
+            (invoice.line_ids | payment.move_id.line_ids).filtered(
+                lambda line: (
+                    line.account_id.account_type == "asset_receivable" and not line.reconciled
+                )
+            ).reconcile()
+
+    # --- manual indicators and grading -------------------------------------
+
+    def _demo_manual_values(self, env, rng, company, partner, kind, users, today):
+        rating = PROFILES[kind][5]
+        scheme = company.grading_scheme_id
+        if not rating or not scheme:
+            return
+        Value = env["customer.grading.value"]
+        for indicator in scheme.indicator_ids.filtered(lambda i: i.source == "manual"):
+            if rng.random() < 0.1:
+                continue  # not assessed yet
+            score = rng.uniform(*rating)
+            values = {
+                "partner_id": partner.id,
+                "indicator_id": indicator.id,
+                "company_id": company.id,
+                # a few assessments are older than the quarterly review
+                "date": today - timedelta(days=rng.choice([5, 20, 40, 60, 75, 130, 200])),
+                "user_id": partner.user_id.id or users[0].id,
+            }
+            if indicator.scoring_rule == "levels":
+                option = min(indicator.option_ids, key=lambda o, s=score: abs(o.score - s))
+                values["option_id"] = option.id
+            else:
+                values["value"] = round(score)
+            Value.create(values)
+
+    def _demo_grade(self, env, today):
+        """Grade the two quarters that ended, oldest first, and apply them."""
+        Run = env["customer.grading.run"]
+        _first, last_end = periods.last_ended_quarter(today)
+        _first, previous_end = periods.last_ended_quarter(last_end)
+        for date_to in (previous_end, last_end):
+            run = Run.create({"date_to": date_to})
+            run.action_compute()
+            run.action_apply()
