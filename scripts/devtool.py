@@ -248,7 +248,7 @@ def cmd_demo(args):
     else:
         drop_database(db)
         info(f"creating {db} with {ADDON} and its demo data (about five minutes)")
-        odoo_setup(db, ["-i", ADDON, "--load-language=zh_CN,zh_TW"])
+        odoo_setup(db, ["-i", ADDON, "--load-language=en_US,zh_CN,zh_TW"])
     if args.no_serve:
         return
     info(f"serving Odoo on http://localhost:{args.port} (database {db}; Ctrl-C stops it)")
@@ -266,7 +266,17 @@ def cmd_test(args):
         import pytest_odoo  # noqa: F401, PLC0415
     except ImportError:
         info("installing the test requirements (requirements-test.txt)")
-        run([sys.executable, "-m", "pip", "install", "-q", "-r", str(ROOT / "requirements-test.txt")])
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "-r",
+                str(ROOT / "requirements-test.txt"),
+            ]
+        )
     db = args.database
     drop_database(db)
     info(f"creating {db} with {ADDON} installed (no demo data)")
@@ -291,6 +301,28 @@ def cmd_test(args):
         fail(f"the tests failed (pytest exit code {code})")
 
 
+def cmd_pot(args):
+    """Export the addon's terms to i18n/customer_grading.pot from a scratch database."""
+    check_odoo()
+    ensure_postgres()
+    db = args.database
+    drop_database(db)
+    odoo_setup(db, ["-i", ADDON, "--without-demo=all"])
+    pot = ROOT / ADDON / "i18n" / f"{ADDON}.pot"
+    run(
+        odoo_command(
+            "-d",
+            db,
+            f"--i18n-export={pot}",
+            f"--modules={ADDON}",
+            "--stop-after-init",
+            "--log-level=warn",
+        )
+    )
+    drop_database(db)
+    info(f"wrote {pot.relative_to(ROOT)}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -308,6 +340,10 @@ def main():
     test.add_argument("--keep", action="store_true", help="keep the test database")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)
+
+    pot = sub.add_parser("pot", help="export the translatable terms to the .pot file")
+    pot.add_argument("--database", default="customer_grading_i18n")
+    pot.set_defaults(func=cmd_pot)
 
     args = parser.parse_args()
     args.func(args)

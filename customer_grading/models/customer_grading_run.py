@@ -154,29 +154,26 @@ class CustomerGradingRun(models.Model):
             run.is_partial = bool(run.partner_ids)
 
     def _compute_statistics(self):
-        Result = self.env["customer.grading.result"]
-        counts = {
-            (run.id, level.id, insufficient): (count, score)
-            for run, level, insufficient, count, score in Result._read_group(
-                [("run_id", "in", self.ids)],
-                ["run_id", "level_id", "is_insufficient"],
-                ["__count", "score:sum"],
-            )
-        }
+        # the same figures for everyone who may open the run
+        groups = self.env["customer.grading.result"].sudo()._read_group(
+            [("run_id", "in", self.ids)],
+            ["run_id", "level_id"],
+            ["__count", "score:sum"],
+        )
         for run in self:
-            rows = {key: value for key, value in counts.items() if key[0] == run.id}
-            graded = [(key[1], value) for key, value in rows.items() if not key[2] and key[1]]
-            run.result_count = sum(value[0] for value in rows.values())
-            run.insufficient_count = sum(value[0] for key, value in rows.items() if key[2])
-            run.graded_count = sum(value[0] for _level, value in graded)
+            rows = [row[1:] for row in groups if row[0] == run]
+            # customers without data are kept out of the grade counts, unless
+            # the scheme grades them anyway
+            graded = [(level, count, score) for level, count, score in rows if level]
+            per_level = {level: count for level, count, _score in graded}
+            run.result_count = sum(row[1] for row in rows)
+            run.graded_count = sum(per_level.values())
+            run.insufficient_count = run.result_count - run.graded_count
             run.average_score = (
-                sum(value[1] for _level, value in graded) / run.graded_count
+                sum(score for _level, _count, score in graded) / run.graded_count
                 if run.graded_count
                 else 0.0
             )
-            per_level = {}
-            for level, value in graded:
-                per_level[level] = per_level.get(level, 0) + value[0]
             run.distribution = " · ".join(
                 f"{level.code}: {per_level[level]}"
                 for level in run.scheme_id.level_ids

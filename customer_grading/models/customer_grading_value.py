@@ -62,6 +62,7 @@ class CustomerGradingValue(models.Model):
     note = fields.Text(help="Source of the assessment: visit, survey, rating agency…")
     salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
     is_stale = fields.Boolean(
+        string="Stale",
         compute="_compute_is_stale",
         search="_search_is_stale",
         help="Not reviewed within the scheme's review interval.",

@@ -84,6 +84,8 @@ class TestRun(GradingCase):
         self.assertFalse(idle.level_id)
         self.assertEqual(run.insufficient_count, 1)
         self.assertEqual(run.graded_count, 2)
+        self.assertEqual(run.distribution, "A: 1 · D: 1")
+        self.assertEqual(run.result_count, 3)
         run.action_apply()
         self.assertEqual(self.idle.grading_state, "insufficient")
         self.assertFalse(self.idle.grading_level_id)
@@ -92,6 +94,8 @@ class TestRun(GradingCase):
         self.scheme.grade_insufficient_data = True
         run = self._run()
         self.assertEqual(self._result(run, self.idle).level_id.code, "D")
+        self.assertEqual(run.distribution, "A: 1 · D: 2")
+        self.assertEqual(run.insufficient_count, 0)
 
     def test_apply_sets_grades_and_history(self):
         first = self._run(date_to=date(2026, 6, 30))
