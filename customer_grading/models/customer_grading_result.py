@@ -45,6 +45,13 @@ class CustomerGradingResult(models.Model):
         readonly=True,
         help="No document in the period and no manual value: not graded.",
     )
+    compute_stage = fields.Selection(
+        [("measure", "To measure"), ("score", "To score"), ("done", "Done")],
+        default="measure",
+        readonly=True,
+        index=True,
+        help="Progress of the run's computation for this customer.",
+    )
     is_current = fields.Boolean(
         string="Grade in Force",
         readonly=True,

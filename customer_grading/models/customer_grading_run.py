@@ -1,10 +1,13 @@
 import logging
 
+from psycopg2 import OperationalError
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
 
-from ..tools import periods
+from ..tools import periods, scoring
 
 _logger = logging.getLogger(__name__)
 
@@ -155,10 +158,14 @@ class CustomerGradingRun(models.Model):
 
     def _compute_statistics(self):
         # the same figures for everyone who may open the run
-        groups = self.env["customer.grading.result"].sudo()._read_group(
-            [("run_id", "in", self.ids)],
-            ["run_id", "level_id"],
-            ["__count", "score:sum"],
+        groups = (
+            self.env["customer.grading.result"]
+            .sudo()
+            ._read_group(
+                [("run_id", "in", self.ids)],
+                ["run_id", "level_id"],
+                ["__count", "score:sum"],
+            )
         )
         for run in self:
             rows = [row[1:] for row in groups if row[0] == run]
@@ -222,16 +229,16 @@ class CustomerGradingRun(models.Model):
     # ------------------------------------------------------------------
 
     def action_compute(self):
-        """Compute the runs now, in this transaction."""
+        """Compute the runs now, in this transaction (scripts, tests, re-grading)."""
         for run in self:
             run._start()
-            while run._compute_batch():
+            cache = {}
+            while run._compute_step(cache):
                 pass
-            run._finalize()
         return True
 
     def action_queue(self):
-        """Compute in the background, batch by batch (large customer bases)."""
+        """Compute in the background: the scheduled action goes batch by batch."""
         for run in self:
             run._check_can_start()
         self._queue()
@@ -254,7 +261,8 @@ class CustomerGradingRun(models.Model):
                         state=run._state_label(),
                     )
                 )
-            run._apply()
+            while run._apply_step():
+                pass
         return True
 
     def action_cancel(self):
@@ -332,29 +340,67 @@ class CustomerGradingRun(models.Model):
 
     @api.model
     def _cron_process_runs(self):
-        """Compute one batch of the oldest queued run, and report the progress.
+        """Do one bounded step of the oldest run waiting for the scheduler.
 
         The scheduler commits after each call and calls again while work
-        remains, so an interruption loses one batch at most.
+        remains, so an interruption loses one batch at most. A batch that
+        meets a concurrent update of the same rows is rolled back alone and
+        tried again in a new transaction. Returns the remaining work.
         """
-        run = self.search([("state", "in", ("computing", "queued"))], order="id", limit=1)
-        if not run:
-            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
-            return 0
-        if run.state == "queued":
-            run._start()
-        done = run._compute_batch()
-        remaining = run._remaining_count()
-        if not remaining:
-            run._finalize()
-            if run.auto_apply:
-                run._apply()
-        other_runs = self.search_count([("state", "in", ("computing", "queued"))])
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining + other_runs)
-        return remaining + other_runs
+        run = self.search(self._waiting_domain(), order="id", limit=1)
+        done = 0
+        if run:
+            try:
+                with self.env.cr.savepoint():
+                    done = run._process_step()
+            except OperationalError as error:
+                if error.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                    raise
+                _logger.info("Grading run %s met a concurrent update; retrying the batch", run.id)
+                self.env.ref("customer_grading.ir_cron_process_runs")._trigger()
+        remaining = sum(other._remaining_work() for other in self.search(self._waiting_domain()))
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return remaining
+
+    @api.model
+    def _waiting_domain(self):
+        return [
+            "|",
+            ("state", "in", ("queued", "computing")),
+            "&",
+            ("state", "=", "computed"),
+            ("auto_apply", "=", True),
+        ]
+
+    def _process_step(self):
+        self.ensure_one()
+        if self.state == "queued":
+            return self._start()
+        if self.state == "computing":
+            return self._compute_step()
+        return self._apply_step()
+
+    def _remaining_work(self):
+        """Customers still to measure, score or apply (1 before the run starts)."""
+        self.ensure_one()
+        if self.state == "queued":
+            return 1
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT COUNT(*) FILTER (WHERE compute_stage != 'done')
+                     + COUNT(*) FILTER (WHERE NOT is_current AND %(applying)s)
+                  FROM customer_grading_result
+                 WHERE run_id = %(run_id)s
+                """,
+                run_id=self.id,
+                applying=self.auto_apply,
+            )
+        )
+        return self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------------
-    # Computation
+    # Computation: start, measure in batches, score in batches
     # ------------------------------------------------------------------
 
     def _state_label(self):
@@ -374,7 +420,10 @@ class CustomerGradingRun(models.Model):
         self.scheme_id.sudo()._check_ready()
 
     def _start(self):
-        """Clear previous results and measure what the whole run shares."""
+        """Clear previous results, and list the customers to grade as pending results.
+
+        Returns the number of customers to grade.
+        """
         self.ensure_one()
         self._check_can_start()
         self._delete_results()
@@ -386,15 +435,42 @@ class CustomerGradingRun(models.Model):
                 ),
             }
         )
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO customer_grading_result
+                       (run_id, company_id, period_label, date_to, partner_id, user_id,
+                        previous_level_id, compute_stage, is_insufficient, is_current, score,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT %(run_id)s, %(company_id)s, %(period_label)s, %(date_to)s,
+                       p.id, p.user_id, (p.grading_level_id ->> %(company_key)s)::int,
+                       'measure', FALSE, FALSE, 0,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM res_partner p
+                 WHERE p.id IN (%(population)s)
+                """,
+                run_id=self.id,
+                company_id=self.company_id.id,
+                period_label=self.period_label,
+                date_to=self.date_to,
+                company_key=str(self.company_id.id),
+                uid=self.env.uid,
+                population=self._population(),
+            )
+        )
+        count = self.env.cr.rowcount
+        self._invalidate_results()
+        if not count:
+            self._finish_compute()
+        return count or 1
 
     def _delete_results(self):
         self.env.flush_all()
         self.env.cr.execute(
             SQL("DELETE FROM customer_grading_result WHERE run_id = ANY(%s)", list(self.ids))
         )
-        self.env["customer.grading.result"].invalidate_model()
-        self.env["customer.grading.result.line"].invalidate_model()
-        self.invalidate_recordset(["result_ids"])
+        self._invalidate_results()
 
     def _batch_size(self):
         value = (
@@ -409,8 +485,7 @@ class CustomerGradingRun(models.Model):
         self.ensure_one()
         if self.is_partial:
             return SQL(
-                "SELECT DISTINCT p.commercial_partner_id AS id FROM res_partner p "
-                "WHERE p.id = ANY(%s)",
+                "SELECT commercial_partner_id FROM res_partner WHERE id = ANY(%s)",
                 list(self.partner_ids.ids),
             )
         return SQL(
@@ -420,81 +495,106 @@ class CustomerGradingRun(models.Model):
              WHERE p.active
                AND p.id = p.commercial_partner_id
                AND (p.company_id IS NULL OR p.company_id = %(company_id)s)
-               AND (
-                    p.customer_rank > 0
-                 OR EXISTS (SELECT 1 FROM customer_grading_value v
-                             WHERE v.partner_id = p.id AND v.company_id = %(company_id)s)
-                 OR EXISTS (SELECT 1 FROM account_move m
-                             WHERE m.commercial_partner_id = p.id
-                               AND m.company_id = %(company_id)s
-                               AND m.state = 'posted'
-                               AND m.move_type IN ('out_invoice', 'out_refund')
-                               AND m.invoice_date BETWEEN %(date_from)s AND %(date_to)s)
-               )
+               AND (p.customer_rank > 0 OR p.id IN (
+                        SELECT v.partner_id
+                          FROM customer_grading_value v
+                         WHERE v.company_id = %(company_id)s
+                         UNION
+                        SELECT c.commercial_partner_id
+                          FROM account_move m
+                          JOIN res_partner c ON c.id = m.partner_id
+                         WHERE m.company_id = %(company_id)s
+                           AND m.state = 'posted'
+                           AND m.move_type IN ('out_invoice', 'out_refund')
+                           AND m.invoice_date BETWEEN %(date_from)s AND %(date_to)s))
             """,
             company_id=self.company_id.id,
             date_from=self.date_from,
             date_to=self.date_to,
         )
 
-    def _next_batch(self, limit):
+    def _next_results(self, stage, limit):
+        """``[(result id, partner id)]`` of the next results at ``stage``."""
         self.env.cr.execute(
             SQL(
                 """
-            SELECT pop.id FROM (%(population)s) pop
-             WHERE NOT EXISTS (SELECT 1 FROM customer_grading_result r
-                                WHERE r.run_id = %(run_id)s AND r.partner_id = pop.id)
-          ORDER BY pop.id
-             LIMIT %(limit)s
-            """,
-                population=self._population(),
+                SELECT id, partner_id FROM customer_grading_result
+                 WHERE run_id = %(run_id)s AND compute_stage = %(stage)s
+              ORDER BY id
+                 LIMIT %(limit)s
+                """,
                 run_id=self.id,
+                stage=stage,
                 limit=limit,
             )
         )
-        return [row[0] for row in self.env.cr.fetchall()]
+        return self.env.cr.fetchall()
 
-    def _remaining_count(self):
-        self.env.cr.execute(
-            SQL(
-                """
-            SELECT COUNT(*) FROM (%(population)s) pop
-             WHERE NOT EXISTS (SELECT 1 FROM customer_grading_result r
-                                WHERE r.run_id = %(run_id)s AND r.partner_id = pop.id)
-            """,
-                population=self._population(),
-                run_id=self.id,
-            )
-        )
-        return self.env.cr.fetchone()[0]
+    def _compute_step(self, cache=None):
+        """Measure the next batch, or else score the next batch, or else finish.
 
-    def _compute_batch(self):
-        """Grade the next batch of customers; return how many were graded."""
+        ``cache`` keeps the rank populations between the steps of one
+        transaction. Returns the number of customers processed, 0 once the
+        run is computed.
+        """
+        cache = {} if cache is None else cache
         self.ensure_one()
         self.env.flush_all()
-        partner_ids = self._next_batch(self._batch_size())
-        if not partner_ids:
-            return 0
+        batch = self._next_results("measure", self._batch_size())
+        if batch:
+            self._measure_batch(batch)
+            self._invalidate_results()
+            return len(batch)
+        batch = self._next_results("score", self._batch_size())
+        if batch:
+            if "ranks" not in cache:
+                cache["ranks"] = self._rank_populations()
+            self._score_batch([result_id for result_id, _partner in batch], cache["ranks"])
+            self._invalidate_results()
+            if not self._next_results("score", 1):
+                self._finish_compute()
+            return len(batch)
+        if self.state == "computing":
+            self._finish_compute()
+        return 0
+
+    def _measure_batch(self, batch):
+        """Raw values, scores and points of a batch, except the rank scores."""
+        partner_ids = [partner_id for _result, partner_id in batch]
         indicators = self.scheme_id.sudo().indicator_ids.filtered("weight")
         raw_values, active = self.env["customer.grading.measure"]._measure(
             self.company_id, partner_ids, self.date_from, self.date_to, self.total_margin
         )
         manual = self._manual_values(partner_ids, indicators)
-        lines = []
-        manual_partners = {key[0] for key in manual}
-        results = [
-            (partner_id, partner_id not in active and partner_id not in manual_partners)
-            for partner_id in partner_ids
-        ]
-        for partner_id in partner_ids:
+        manual_partners = {partner_id for partner_id, _indicator in manual}
+        lines, results = [], []
+        for result_id, partner_id in batch:
+            partner_lines = []
             for indicator in indicators:
                 if indicator.source == "auto":
                     raw, label = raw_values[indicator.measure].get(partner_id), None
                 else:
                     raw, label = manual.get((partner_id, indicator.id), (None, None))
-                lines.append(self._score_line(partner_id, indicator, raw, label))
-        self._insert_results(results, lines)
-        return len(partner_ids)
+                partner_lines.append(self._score_line(result_id, partner_id, indicator, raw, label))
+            insufficient = partner_id not in active and partner_id not in manual_partners
+            subtotal = round(sum(line["points"] or 0.0 for line in partner_lines), 2)
+            results.append((result_id, insufficient, subtotal))
+            lines += partner_lines
+        self._insert_lines(lines)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE customer_grading_result r
+                   SET compute_stage = 'score', is_insufficient = t.insufficient, score = t.score
+                  FROM unnest(%(ids)s::int[], %(insufficient)s::bool[], %(scores)s::numeric[])
+                       AS t(id, insufficient, score)
+                 WHERE r.id = t.id
+                """,
+                ids=[row[0] for row in results],
+                insufficient=[row[1] for row in results],
+                scores=[row[2] for row in results],
+            )
+        )
 
     def _manual_values(self, partner_ids, indicators):
         """``{(partner, indicator): (value, level name)}`` for the batch."""
@@ -519,56 +619,30 @@ class CustomerGradingRun(models.Model):
         }
 
     @staticmethod
-    def _score_line(partner_id, indicator, raw, label):
+    def _score_line(result_id, partner_id, indicator, raw, label):
         """One breakdown line; rank scores wait for the whole population."""
         if indicator.scoring_rule == "rank" and raw is not None:
             score = points = None
         else:
-            score = indicator._score(raw)
-            points = round(score * indicator.weight / 100.0, 2)
+            score = round(indicator._score(raw), 2)
+            points = scoring.points(score, indicator.weight)
         return {
+            "result_id": result_id,
             "partner_id": partner_id,
             "indicator_id": indicator.id,
             "dimension_id": indicator.dimension_id.id,
             "raw_value": raw,
             "raw_label": label,
             "has_value": raw is not None,
-            "score": score if score is None else round(score, 2),
+            "score": score,
             "weight": indicator.weight,
             "points": points,
         }
 
-    def _insert_results(self, results, lines):
-        """Store a batch of results and their lines in two statements."""
-        cr, uid = self.env.cr, self.env.uid
-        cr.execute(
-            SQL(
-                """
-            INSERT INTO customer_grading_result
-                   (run_id, company_id, period_label, date_to, partner_id, user_id,
-                    previous_level_id, is_insufficient, is_current, score,
-                    create_uid, create_date, write_uid, write_date)
-            SELECT %(run_id)s, %(company_id)s, %(period_label)s, %(date_to)s, p.id, p.user_id,
-                   (p.grading_level_id ->> %(company_key)s)::int,
-                   t.insufficient, FALSE, 0,
-                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-              FROM unnest(%(partner_ids)s::int[], %(insufficient)s::bool[])
-                   AS t(partner_id, insufficient)
-              JOIN res_partner p ON p.id = t.partner_id
-         RETURNING id, partner_id
-            """,
-                run_id=self.id,
-                company_id=self.company_id.id,
-                company_key=str(self.company_id.id),
-                period_label=self.period_label,
-                date_to=self.date_to,
-                uid=uid,
-                partner_ids=[partner_id for partner_id, _insufficient in results],
-                insufficient=[insufficient for _partner_id, insufficient in results],
-            )
-        )
-        result_ids = {partner_id: result_id for result_id, partner_id in cr.fetchall()}
+    def _insert_lines(self, lines):
         columns = (
+            "result_id",
+            "partner_id",
             "indicator_id",
             "dimension_id",
             "raw_value",
@@ -578,112 +652,45 @@ class CustomerGradingRun(models.Model):
             "weight",
             "points",
         )
-        cr.execute(
+        self.env.cr.execute(
             SQL(
                 """
-            INSERT INTO customer_grading_result_line
-                   (result_id, run_id, company_id, partner_id, indicator_id, dimension_id,
-                    raw_value, raw_label, has_value, score, weight, points,
-                    create_uid, create_date, write_uid, write_date)
-            SELECT t.result_id, %(run_id)s, %(company_id)s, t.partner_id, t.indicator_id,
-                   t.dimension_id, t.raw_value, t.raw_label, t.has_value, t.score,
-                   t.weight, t.points,
-                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-              FROM unnest(%(result_ids)s::int[], %(partner_ids)s::int[],
-                          %(indicator_id)s::int[], %(dimension_id)s::int[],
-                          %(raw_value)s::float8[], %(raw_label)s::varchar[],
-                          %(has_value)s::bool[], %(score)s::numeric[],
-                          %(weight)s::numeric[], %(points)s::numeric[])
-                   AS t(result_id, partner_id, indicator_id, dimension_id, raw_value,
-                        raw_label, has_value, score, weight, points)
-            """,
+                INSERT INTO customer_grading_result_line
+                       (result_id, run_id, company_id, partner_id, indicator_id, dimension_id,
+                        raw_value, raw_label, has_value, score, weight, points,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT t.result_id, %(run_id)s, %(company_id)s, t.partner_id, t.indicator_id,
+                       t.dimension_id, t.raw_value, t.raw_label, t.has_value, t.score,
+                       t.weight, t.points,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM unnest(%(result_id)s::int[], %(partner_id)s::int[],
+                              %(indicator_id)s::int[], %(dimension_id)s::int[],
+                              %(raw_value)s::float8[], %(raw_label)s::varchar[],
+                              %(has_value)s::bool[], %(score)s::numeric[],
+                              %(weight)s::numeric[], %(points)s::numeric[])
+                       AS t(result_id, partner_id, indicator_id, dimension_id, raw_value,
+                            raw_label, has_value, score, weight, points)
+                """,
                 run_id=self.id,
                 company_id=self.company_id.id,
-                uid=uid,
-                result_ids=[result_ids[line["partner_id"]] for line in lines],
-                partner_ids=[line["partner_id"] for line in lines],
+                uid=self.env.uid,
                 **{column: [line[column] for line in lines] for column in columns},
             )
         )
 
-    def _finalize(self):
-        """Rank, total and grade the run's results, all in SQL."""
-        self.ensure_one()
-        self._score_ranks()
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-            UPDATE customer_grading_result r
-               SET score = t.total
-              FROM (SELECT result_id, ROUND(COALESCE(SUM(points), 0), 2) AS total
-                      FROM customer_grading_result_line
-                     WHERE run_id = %(run_id)s
-                  GROUP BY result_id) t
-             WHERE r.id = t.result_id
-            """,
-                run_id=self.id,
-            )
-        )
-        cr.execute(
-            SQL(
-                """
-            WITH levels AS (
-                SELECT id, min_score FROM customer_grading_level
-                 WHERE scheme_id = %(scheme_id)s
-            ), lowest AS (
-                SELECT id FROM levels ORDER BY min_score LIMIT 1
-            )
-            UPDATE customer_grading_result r
-               SET level_id = CASE
-                       WHEN r.is_insufficient AND NOT %(grade_insufficient)s THEN NULL
-                       WHEN r.is_insufficient THEN (SELECT id FROM lowest)
-                       ELSE COALESCE(
-                           (SELECT l.id FROM levels l WHERE l.min_score <= r.score
-                             ORDER BY l.min_score DESC LIMIT 1),
-                           (SELECT id FROM lowest))
-                   END
-             WHERE r.run_id = %(run_id)s
-            """,
-                run_id=self.id,
-                scheme_id=self.scheme_id.id,
-                grade_insufficient=self.scheme_id.grade_insufficient_data,
-            )
-        )
-        cr.execute(
-            SQL(
-                """
-            UPDATE customer_grading_result r
-               SET trend = CASE
-                       WHEN r.level_id IS NULL THEN NULL
-                       WHEN r.previous_level_id IS NULL THEN 'new'
-                       WHEN lv.min_score > pl.min_score THEN 'up'
-                       WHEN lv.min_score < pl.min_score THEN 'down'
-                       ELSE 'same'
-                   END
-              FROM customer_grading_result r2
-         LEFT JOIN customer_grading_level lv ON lv.id = r2.level_id
-         LEFT JOIN customer_grading_level pl ON pl.id = r2.previous_level_id
-             WHERE r.id = r2.id AND r.run_id = %(run_id)s
-            """,
-                run_id=self.id,
-            )
-        )
-        self.env["customer.grading.result"].invalidate_model()
-        self.env["customer.grading.result.line"].invalidate_model()
-        self.write({"state": "computed", "computed_date": fields.Datetime.now()})
+    def _rank_populations(self):
+        """``{indicator id: sorted raw values}`` the rank indicators compare against.
 
-    def _score_ranks(self):
-        """Score the rank indicators: percentile among the run's customers.
-
-        A partial run (customers re-graded on demand) ranks them among the
-        customers of the company's last applied full run.
+        A full run ranks its customers among themselves (those with data). A
+        partial run (customers re-graded on demand) ranks them among the
+        other customers of the company's last applied full run.
         """
         rank_indicators = self.scheme_id.sudo().indicator_ids.filtered(
             lambda i: i.scoring_rule == "rank" and i.weight
         )
         if not rank_indicators:
-            return
+            return {}
+        reference, excluded = self, []
         if self.is_partial:
             reference = self.search(
                 [
@@ -695,132 +702,215 @@ class CustomerGradingRun(models.Model):
                 limit=1,
                 order="date_to desc, id desc",
             )
-            ranked = SQL(
+            excluded = self.result_ids.partner_id.ids
+        self.env.cr.execute(
+            SQL(
                 """
-                SELECT l.id,
-                       CASE WHEN ref.total > 0 THEN 100.0 * ref.below / ref.total END AS score
-                  FROM customer_grading_result_line l
-                  CROSS JOIN LATERAL (
-                       SELECT COUNT(*) FILTER (WHERE o.raw_value < l.raw_value) AS below,
-                              COUNT(*) AS total
-                         FROM customer_grading_result_line o
-                         JOIN customer_grading_result ro ON ro.id = o.result_id
-                        WHERE o.run_id = %(reference_id)s
-                          AND o.indicator_id = l.indicator_id
-                          AND o.partner_id != l.partner_id
-                          AND o.has_value
-                          AND NOT ro.is_insufficient
-                  ) ref
-                 WHERE l.run_id = %(run_id)s
-                   AND l.indicator_id = ANY(%(indicator_ids)s)
-                   AND l.has_value
-                """,
-                reference_id=reference.id or 0,
-                run_id=self.id,
-                indicator_ids=rank_indicators.ids,
-            )
-        else:
-            ranked = SQL(
-                """
-                SELECT l.id,
-                       CASE WHEN COUNT(*) OVER w_all = 1 THEN 100.0
-                            ELSE 100.0 * PERCENT_RANK() OVER w_rank END AS score
+                SELECT l.indicator_id, ARRAY_AGG(l.raw_value ORDER BY l.raw_value)
                   FROM customer_grading_result_line l
                   JOIN customer_grading_result r ON r.id = l.result_id
                  WHERE l.run_id = %(run_id)s
                    AND l.indicator_id = ANY(%(indicator_ids)s)
                    AND l.has_value
                    AND NOT r.is_insufficient
-                WINDOW w_all AS (PARTITION BY l.indicator_id),
-                       w_rank AS (PARTITION BY l.indicator_id ORDER BY l.raw_value)
+                   AND l.partner_id != ALL(%(excluded)s)
+              GROUP BY l.indicator_id
                 """,
-                run_id=self.id,
+                run_id=reference.id or 0,
                 indicator_ids=rank_indicators.ids,
+                excluded=excluded,
             )
+        )
+        populations = {indicator_id: [] for indicator_id in rank_indicators.ids}
+        populations.update(dict(self.env.cr.fetchall()))
+        return populations
+
+    def _score_batch(self, result_ids, ranks):
+        """Rank scores, total score, grade and trend of a batch of measured results."""
         self.env.cr.execute(
             SQL(
                 """
-            WITH ranked AS (%(ranked)s)
-            UPDATE customer_grading_result_line l
-               SET score = ROUND(COALESCE(ranked.score, i.missing_score)::numeric, 2),
-                   points = ROUND(
-                       (COALESCE(ranked.score, i.missing_score) * l.weight / 100.0)::numeric, 2)
-              FROM customer_grading_result_line l2
-              JOIN customer_grading_indicator i ON i.id = l2.indicator_id
-         LEFT JOIN ranked ON ranked.id = l2.id
-             WHERE l.id = l2.id
-               AND l.run_id = %(run_id)s
-               AND l.indicator_id = ANY(%(indicator_ids)s)
-               AND l.score IS NULL
-            """,
-                ranked=ranked,
-                run_id=self.id,
-                indicator_ids=rank_indicators.ids,
+                SELECT r.id, r.score, r.is_insufficient, r.previous_level_id,
+                       l.id, l.indicator_id, l.raw_value, l.weight
+                  FROM customer_grading_result r
+             LEFT JOIN customer_grading_result_line l
+                    ON l.result_id = r.id AND l.score IS NULL
+                 WHERE r.id = ANY(%s)
+                """,
+                result_ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        scheme = self.scheme_id.sudo()
+        missing_scores = {
+            indicator.id: indicator.missing_score for indicator in scheme.indicator_ids
+        }
+        levels = [(level.id, level.min_score) for level in scheme.level_ids]
+        lowest = min(levels, key=lambda level: level[1])[0]
+        min_scores = dict(levels)
+        previous_ids = {row[3] for row in rows if row[3] and row[3] not in min_scores}
+        for level in self.env["customer.grading.level"].sudo().browse(previous_ids):
+            min_scores[level.id] = level.min_score
+        # one row per rank line, or one row without line
+        totals, line_updates = {}, []
+        for result_id, subtotal, insufficient, previous, line_id, indicator, raw, weight in rows:
+            total = totals.setdefault(result_id, [float(subtotal), insufficient, previous])
+            if line_id:
+                population = ranks[indicator]
+                if population or not self.is_partial:
+                    # a full run's population holds the customer itself, when it has data
+                    score = scoring.score_rank_sorted(
+                        raw, population, includes_self=not self.is_partial and not insufficient
+                    )
+                else:  # re-graded before any full run: no one to compare with
+                    score = missing_scores[indicator]
+                score = round(score, 2)
+                points = scoring.points(score, float(weight))
+                total[0] += points
+                line_updates.append((line_id, score, points))
+        updates = []
+        for result_id, (unrounded, insufficient, previous) in totals.items():
+            total = round(unrounded, 2)
+            if not insufficient:
+                level = scoring.level_for_score(total, levels)
+            else:
+                level = lowest if scheme.grade_insufficient_data else None
+            trend = (
+                scoring.trend(min_scores.get(previous), min_scores.get(level)) if level else None
+            )
+            updates.append((result_id, total, level, trend))
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE customer_grading_result_line l
+                   SET score = t.score, points = t.points
+                  FROM unnest(%s::int[], %s::numeric[], %s::numeric[]) AS t(id, score, points)
+                 WHERE l.id = t.id
+                """,
+                [row[0] for row in line_updates],
+                [row[1] for row in line_updates],
+                [row[2] for row in line_updates],
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE customer_grading_result r
+                   SET score = t.score, level_id = t.level_id, trend = t.trend,
+                       compute_stage = 'done'
+                  FROM unnest(%s::int[], %s::numeric[], %s::int[], %s::varchar[])
+                       AS t(id, score, level_id, trend)
+                 WHERE r.id = t.id
+                """,
+                [row[0] for row in updates],
+                [row[1] for row in updates],
+                [row[2] for row in updates],
+                [row[3] for row in updates],
             )
         )
 
-    def _apply(self):
-        """Set the grades on the customers, touching only the grading columns."""
+    def _invalidate_results(self):
+        """Forget what the cache holds of results: SQL has just written them."""
+        self.env["customer.grading.result"].invalidate_model()
+        self.env["customer.grading.result.line"].invalidate_model()
+        self.invalidate_recordset(["result_ids"])
+
+    def _finish_compute(self):
+        self.write({"state": "computed", "computed_date": fields.Datetime.now()})
+
+    # ------------------------------------------------------------------
+    # Application of the grades, in batches
+    # ------------------------------------------------------------------
+
+    def _apply_step(self):
+        """Give the next batch of customers their grade; 0 once the run is applied.
+
+        Only the grading columns of the customers are written, so that a
+        user editing a customer at the same time keeps their change.
+        """
         self.ensure_one()
         self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM customer_grading_result
+                 WHERE run_id = %(run_id)s AND NOT is_current
+              ORDER BY id
+                 LIMIT %(limit)s
+                """,
+                run_id=self.id,
+                limit=self._batch_size(),
+            )
+        )
+        result_ids = [row[0] for row in self.env.cr.fetchall()]
+        if not result_ids:
+            self.write({"state": "applied", "applied_date": fields.Datetime.now()})
+            return 0
+        self._apply_results(result_ids)
+        if not self._remaining_to_apply():
+            self.write({"state": "applied", "applied_date": fields.Datetime.now()})
+        return len(result_ids)
+
+    def _remaining_to_apply(self):
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT 1 FROM customer_grading_result
+                 WHERE run_id = %s AND NOT is_current
+                 LIMIT 1
+                """,
+                self.id,
+            )
+        )
+        return bool(self.env.cr.fetchone())
+
+    def _apply_results(self, result_ids):
         cr = self.env.cr
         key = str(self.company_id.id)
         cr.execute(
             SQL(
                 """
-            SELECT r.partner_id, r.previous_level_id, r.level_id, r.score
-              FROM customer_grading_result r
-             WHERE r.run_id = %(run_id)s
-               AND r.previous_level_id IS DISTINCT FROM r.level_id
-               AND r.previous_level_id IS NOT NULL
-            """,
-                run_id=self.id,
-            )
-        )
-        changes = cr.fetchall()
-        cr.execute(
-            SQL(
-                """
-            UPDATE res_partner p
-               SET grading_level_id = CASE WHEN r.level_id IS NULL
-                       THEN COALESCE(p.grading_level_id, '{}'::jsonb) - %(key)s
-                       ELSE COALESCE(p.grading_level_id, '{}'::jsonb)
-                            || jsonb_build_object(%(key)s, r.level_id) END,
-                   grading_score = COALESCE(p.grading_score, '{}'::jsonb)
-                            || jsonb_build_object(%(key)s, r.score),
-                   grading_date = COALESCE(p.grading_date, '{}'::jsonb)
-                            || jsonb_build_object(%(key)s, %(date)s),
-                   grading_result_id = COALESCE(p.grading_result_id, '{}'::jsonb)
-                            || jsonb_build_object(%(key)s, r.id),
-                   grading_state = COALESCE(p.grading_state, '{}'::jsonb)
-                            || jsonb_build_object(%(key)s, CASE WHEN r.level_id IS NULL
-                                   THEN 'insufficient' ELSE 'graded' END)
-              FROM customer_grading_result r
-             WHERE r.run_id = %(run_id)s
-               AND p.id = r.partner_id
-            """,
+                UPDATE res_partner p
+                   SET grading_level_id = CASE WHEN r.level_id IS NULL
+                           THEN COALESCE(p.grading_level_id, '{}'::jsonb) - %(key)s
+                           ELSE COALESCE(p.grading_level_id, '{}'::jsonb)
+                                || jsonb_build_object(%(key)s, r.level_id) END,
+                       grading_score = COALESCE(p.grading_score, '{}'::jsonb)
+                                || jsonb_build_object(%(key)s, r.score),
+                       grading_date = COALESCE(p.grading_date, '{}'::jsonb)
+                                || jsonb_build_object(%(key)s, %(date)s),
+                       grading_result_id = COALESCE(p.grading_result_id, '{}'::jsonb)
+                                || jsonb_build_object(%(key)s, r.id),
+                       grading_state = COALESCE(p.grading_state, '{}'::jsonb)
+                                || jsonb_build_object(%(key)s, CASE WHEN r.level_id IS NULL
+                                       THEN 'insufficient' ELSE 'graded' END)
+                  FROM customer_grading_result r
+                 WHERE r.id = ANY(%(result_ids)s)
+                   AND p.id = r.partner_id
+                """,
                 key=key,
                 date=fields.Date.to_string(self.date_to),
-                run_id=self.id,
+                result_ids=result_ids,
             )
         )
         cr.execute(
             SQL(
                 """
-            UPDATE customer_grading_result r
-               SET is_current = (r.run_id = %(run_id)s)
-             WHERE r.company_id = %(company_id)s
-               AND r.partner_id IN (SELECT partner_id FROM customer_grading_result
-                                     WHERE run_id = %(run_id)s)
-               AND (r.is_current OR r.run_id = %(run_id)s)
-            """,
-                run_id=self.id,
+                UPDATE customer_grading_result r
+                   SET is_current = (r.id = ANY(%(result_ids)s))
+                 WHERE r.company_id = %(company_id)s
+                   AND r.partner_id IN (SELECT partner_id FROM customer_grading_result
+                                         WHERE id = ANY(%(result_ids)s))
+                   AND (r.is_current OR r.id = ANY(%(result_ids)s))
+             RETURNING r.partner_id, r.previous_level_id, r.level_id, r.score, r.is_current
+                """,
+                result_ids=result_ids,
                 company_id=self.company_id.id,
             )
         )
+        changes = [row[:4] for row in cr.fetchall() if row[4] and row[1] and row[1] != row[2]]
         self.env["res.partner"].invalidate_model(list(PARTNER_GRADE_COLUMNS))
-        self.env["customer.grading.result"].invalidate_model(["is_current"])
-        self.write({"state": "applied", "applied_date": fields.Datetime.now()})
+        self._invalidate_results()
         self._log_grade_changes(changes)
 
     def _log_grade_changes(self, changes):

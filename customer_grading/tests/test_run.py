@@ -263,21 +263,28 @@ class TestRun(GradingCase):
         run = self.env["customer.grading.run"].create({"date_to": DATE_TO})
         run.action_queue()
         Run = self.env["customer.grading.run"]
-        Run._cron_process_runs()
+
+        def stages():
+            return sorted(run.result_ids.mapped("compute_stage"))
+
+        self.assertEqual(Run._cron_process_runs(), 3)  # started: 3 customers to grade
         self.assertEqual(run.state, "computing")
-        self.assertEqual(len(run.result_ids), 1)
+        self.assertEqual(stages(), ["measure", "measure", "measure"])
+        Run._cron_process_runs()
+        self.assertEqual(stages(), ["measure", "measure", "score"])
         # a batch that fails is rolled back alone; the next call resumes
         with (
-            patch.object(type(Run), "_insert_results", side_effect=ZeroDivisionError),
+            patch.object(type(Run), "_insert_lines", side_effect=ZeroDivisionError),
             self.assertRaises(ZeroDivisionError),
-            self.env.cr.savepoint(),
         ):
             Run._cron_process_runs()
-        self.assertEqual(len(run.result_ids), 1)
+        self.assertEqual(stages(), ["measure", "measure", "score"])
+        calls = 0
         while Run._cron_process_runs():
-            pass
+            calls += 1
+        self.assertEqual(calls, 4)  # 2 more to measure, 3 to score, the last one finishing
         self.assertEqual(run.state, "computed")
-        self.assertEqual(len(run.result_ids), 3)
+        self.assertEqual(stages(), ["done", "done", "done"])
 
     def test_partner_list_filters(self):
         self._run().action_apply()

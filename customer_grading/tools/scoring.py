@@ -3,7 +3,7 @@
 Plain functions on plain values, so that they read and test without the ORM.
 """
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from itertools import pairwise
 
 SCORE_MIN = 0.0
@@ -61,6 +61,17 @@ def score_rank(value, population):
     return SCORE_MAX * below / len(population)
 
 
+def score_rank_sorted(value, population, includes_self):
+    """:func:`score_rank` against a sorted ``population``, in logarithmic time.
+
+    ``includes_self`` tells that the customer's own value is in ``population``.
+    """
+    others = len(population) - (1 if includes_self else 0)
+    if others <= 0:
+        return SCORE_MAX
+    return SCORE_MAX * bisect_left(population, value) / others
+
+
 def points(score, weight):
     """Points an indicator brings to the total: its score weighted, 2 decimals."""
     return round(score * weight / 100.0, 2)
@@ -86,3 +97,14 @@ def level_for_score(score, levels):
 def thresholds_are_ordered(min_scores):
     """Grade minimums, best grade first, must strictly decrease."""
     return all(a > b for a, b in pairwise(min_scores))
+
+
+def trend(previous_min_score, min_score):
+    """How a customer moved: compares the minimum scores of its two grades."""
+    if previous_min_score is None:
+        return "new"
+    if min_score > previous_min_score:
+        return "up"
+    if min_score < previous_min_score:
+        return "down"
+    return "same"
