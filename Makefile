@@ -8,6 +8,7 @@ help:
 	@echo "make demo        create or refresh the demo database and serve it on http://localhost:8069"
 	@echo "make demo-reset  drop the demo database, recreate it and serve it"
 	@echo "make test        run all tests on a fresh database"
+	@echo "make bench       benchmark on a scratch database (BENCH_ARGS=\"--customers 100000\")"
 	@echo "make check       check that Odoo 18 and PostgreSQL are reachable"
 	@echo "make lint        run the pre-commit checks (ruff, XML)"
 	@echo "make pot         regenerate customer_grading/i18n/customer_grading.pot"
@@ -20,6 +21,9 @@ demo-reset:
 
 test:
 	$(DEVTOOL) test $(PYTEST_ARGS)
+
+bench:
+	$(PYTHON) scripts/bench.py $(BENCH_ARGS)
 
 check:
 	$(DEVTOOL) check

@@ -235,15 +235,18 @@ class CustomerGradingIndicator(models.Model):
             schemes.exists()._check_weights()
         return result
 
+    def _scoring_params(self):
+        """This indicator's rule, as plain values for :func:`scoring.score_value`."""
+        self.ensure_one()
+        bands = self.band_ids.sorted(lambda band: (band.sequence, band.id))
+        return {
+            "rule": self.scoring_rule,
+            "missing": self.missing_score,
+            "low": self.linear_min,
+            "high": self.linear_max,
+            "bands": [(band.threshold, band.score) for band in bands],
+        }
+
     def _score(self, raw_value):
         """Score of a raw value by this indicator's rule (not for the rank rule)."""
-        self.ensure_one()
-        if raw_value is None:
-            return self.missing_score
-        if self.scoring_rule == "linear":
-            return scoring.score_linear(raw_value, self.linear_min, self.linear_max)
-        if self.scoring_rule == "bands":
-            bands = self.band_ids.sorted(lambda band: (band.sequence, band.id))
-            return scoring.score_bands(raw_value, [(b.threshold, b.score) for b in bands])
-        # direct, and levels (the raw value is the chosen level's score)
-        return scoring.score_direct(raw_value)
+        return scoring.score_value(value=raw_value, **self._scoring_params())

@@ -1,4 +1,6 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 
 class CustomerGradingResult(models.Model):
@@ -6,11 +8,13 @@ class CustomerGradingResult(models.Model):
     _description = "Customer Grading Result"
     _order = "date_to desc, score desc, id"
     _rec_name = "partner_id"
+    # written in bulk by runs, which record who computed them
+    _log_access = False
 
     run_id = fields.Many2one(
         "customer.grading.run", required=True, index=True, ondelete="cascade", readonly=True
     )
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     scheme_id = fields.Many2one(related="run_id.scheme_id")
     period_label = fields.Char(related="run_id.period_label", store=True, string="Period")
     date_to = fields.Date(related="run_id.date_to", store=True, string="Run Date")
@@ -27,11 +31,10 @@ class CustomerGradingResult(models.Model):
         "res.users",
         string="Salesperson",
         readonly=True,
-        index=True,
         help="The customer's salesperson when the run computed.",
     )
     score = fields.Float(digits=(16, 2), readonly=True, aggregator="avg")
-    level_id = fields.Many2one("customer.grading.level", string="Grade", readonly=True, index=True)
+    level_id = fields.Many2one("customer.grading.level", string="Grade", readonly=True)
     level_color = fields.Selection(related="level_id.color")
     previous_level_id = fields.Many2one(
         "customer.grading.level", string="Previous Grade", readonly=True
@@ -45,17 +48,10 @@ class CustomerGradingResult(models.Model):
         readonly=True,
         help="No document in the period and no manual value: not graded.",
     )
-    compute_stage = fields.Selection(
-        [("measure", "To measure"), ("score", "To score"), ("done", "Done")],
-        default="measure",
-        readonly=True,
-        index=True,
-        help="Progress of the run's computation for this customer.",
-    )
     is_current = fields.Boolean(
         string="Grade in Force",
-        readonly=True,
-        index=True,
+        compute="_compute_is_current",
+        search="_search_is_current",
         help="This result gave the customer its current grade in the company.",
     )
     line_ids = fields.One2many(
@@ -72,6 +68,25 @@ class CustomerGradingResult(models.Model):
         digits=(16, 2),
         help="Points the customer lacks to reach the next grade.",
     )
+
+    @api.depends("partner_id", "company_id")
+    def _compute_is_current(self):
+        for result in self:
+            partner = result.partner_id.with_company(result.company_id).sudo()
+            result.is_current = partner.grading_result_id.id == result.id
+
+    def _search_is_current(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on the grade in force."))
+        # the customer's grading_result_id points, per company, to its result in force
+        current = SQL(
+            """
+            (SELECT r.id FROM customer_grading_result r
+               JOIN res_partner p ON p.id = r.partner_id
+              WHERE (p.grading_result_id ->> r.company_id::text)::int = r.id)
+            """
+        )
+        return [("id", "in" if (operator == "=") == value else "not in", current)]
 
     @api.depends("score", "level_id", "run_id.scheme_id.level_ids.min_score")
     def _compute_next_level(self):

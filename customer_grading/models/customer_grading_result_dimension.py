@@ -32,18 +32,20 @@ class CustomerGradingResultDimension(models.Model):
             """
             SELECT MIN(l.id) AS id,
                    l.result_id,
-                   l.run_id,
-                   l.company_id,
-                   l.partner_id,
-                   l.dimension_id,
+                   r.run_id,
+                   r.company_id,
+                   r.partner_id,
+                   i.dimension_id,
                    MIN(d.sequence) AS sequence,
                    SUM(l.weight) AS weight,
                    SUM(l.points) AS points,
                    CASE WHEN SUM(l.weight) > 0
-                        THEN ROUND(100 * SUM(l.points) / SUM(l.weight), 2)
+                        THEN ROUND((100 * SUM(l.points) / SUM(l.weight))::numeric, 2)
                         ELSE 0 END AS rate
               FROM customer_grading_result_line l
-              JOIN customer_grading_dimension d ON d.id = l.dimension_id
-          GROUP BY l.result_id, l.run_id, l.company_id, l.partner_id, l.dimension_id
+              JOIN customer_grading_result r ON r.id = l.result_id
+              JOIN customer_grading_indicator i ON i.id = l.indicator_id
+              JOIN customer_grading_dimension d ON d.id = i.dimension_id
+          GROUP BY l.result_id, r.run_id, r.company_id, r.partner_id, i.dimension_id
             """
         )

@@ -2,29 +2,40 @@ from odoo import fields, models
 
 
 class CustomerGradingResultLine(models.Model):
+    """One indicator of a result: raw value, score, weight and points.
+
+    Runs write lines in bulk (twelve per customer), so the table keeps only
+    what a line needs: no audit columns, and the customer, company and run
+    are read from the result.
+    """
+
     _name = "customer.grading.result.line"
     _description = "Customer Grading Result Line"
+    _log_access = False
     # lines are stored in the scheme's order of indicators
     _order = "result_id, id"
 
     result_id = fields.Many2one(
         "customer.grading.result", required=True, index=True, ondelete="cascade", readonly=True
     )
-    run_id = fields.Many2one("customer.grading.run", index=True, readonly=True)
-    company_id = fields.Many2one("res.company", index=True, readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", index=True, readonly=True)
+    run_id = fields.Many2one(related="result_id.run_id")
+    company_id = fields.Many2one(related="result_id.company_id")
+    partner_id = fields.Many2one(related="result_id.partner_id", string="Customer")
     indicator_id = fields.Many2one(
         "customer.grading.indicator", required=True, readonly=True, ondelete="cascade"
     )
-    dimension_id = fields.Many2one("customer.grading.dimension", readonly=True)
+    dimension_id = fields.Many2one(related="indicator_id.dimension_id")
     source = fields.Selection(related="indicator_id.source")
     unit = fields.Char(related="indicator_id.unit")
-    raw_value = fields.Float(string="Value", readonly=True, digits=(16, 2))
-    raw_label = fields.Char(string="Level", readonly=True)
+    # plain double precision columns: faster to write in bulk; views show 2 decimals
+    raw_value = fields.Float(string="Value", readonly=True)
+    option_id = fields.Many2one(
+        "customer.grading.indicator.option", string="Level", readonly=True, ondelete="set null"
+    )
     has_value = fields.Boolean(
         readonly=True,
         help="False when the customer had no value: the indicator's score without data applies.",
     )
-    score = fields.Float(digits=(16, 2), readonly=True)
-    weight = fields.Float(digits=(16, 2), readonly=True)
-    points = fields.Float(digits=(16, 2), readonly=True)
+    score = fields.Float(readonly=True)
+    weight = fields.Float(readonly=True)
+    points = fields.Float(readonly=True)

@@ -12,6 +12,7 @@ from ..tools import periods, scoring
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 1000
+SYNC_BATCH_FACTOR = 5
 
 # Grading columns of res.partner that applying a run writes, one value per company.
 PARTNER_GRADE_COLUMNS = (
@@ -37,7 +38,7 @@ class CustomerGradingRun(models.Model):
     _order = "date_to desc, id desc"
     _check_company_auto = True
 
-    name = fields.Char(compute="_compute_name", store=True)
+    name = fields.Char(compute="_compute_name", store=True, precompute=True)
     period_label = fields.Char(
         string="Period",
         compute="_compute_period_label",
@@ -98,7 +99,7 @@ class CustomerGradingRun(models.Model):
         string="Only These Customers",
         help="Leave empty to grade every customer of the company.",
     )
-    is_partial = fields.Boolean(compute="_compute_is_partial", store=True)
+    is_partial = fields.Boolean(compute="_compute_is_partial", store=True, precompute=True)
     auto_apply = fields.Boolean(
         help="Apply the grades as soon as the computation ends (scheduled runs).",
     )
@@ -111,6 +112,22 @@ class CustomerGradingRun(models.Model):
         readonly=True,
         copy=False,
         help="The company's gross margin in the period, base of the profit contribution.",
+    )
+    partner_queue = fields.Json(
+        readonly=True,
+        copy=False,
+        help="The customers the run grades, in the order of the batches.",
+    )
+    progress = fields.Integer(
+        readonly=True, copy=False, help="Number of customers of the queue already graded."
+    )
+    applied_result_id = fields.Integer(
+        readonly=True, copy=False, help="Results up to this one have been applied."
+    )
+    rank_populations = fields.Json(
+        readonly=True,
+        copy=False,
+        help="Sorted raw values of the rank indicators over the graded customers.",
     )
     result_ids = fields.One2many("customer.grading.result", "run_id", string="Results")
     result_count = fields.Integer(compute="_compute_statistics")
@@ -232,9 +249,10 @@ class CustomerGradingRun(models.Model):
         """Compute the runs now, in this transaction (scripts, tests, re-grading)."""
         for run in self:
             run._start()
-            cache = {}
-            while run._compute_step(cache):
-                pass
+            # one transaction, no time limit per batch: larger batches are cheaper
+            limit = run._batch_size() * SYNC_BATCH_FACTOR
+            while run.state == "computing":
+                run._compute_step(limit)
         return True
 
     def action_queue(self):
@@ -261,8 +279,8 @@ class CustomerGradingRun(models.Model):
                         state=run._state_label(),
                     )
                 )
-            while run._apply_step():
-                pass
+            while run.state == "computed":
+                run._apply_step()
         return True
 
     def action_cancel(self):
@@ -381,20 +399,29 @@ class CustomerGradingRun(models.Model):
         return self._apply_step()
 
     def _remaining_work(self):
-        """Customers still to measure, score or apply (1 before the run starts)."""
+        """Customers still to grade or to apply (1 before the run starts)."""
         self.ensure_one()
         if self.state == "queued":
             return 1
+        if self.state == "computing":
+            return (
+                len(self.partner_queue or [])
+                - self.progress
+                + (self._result_count() if self.auto_apply else 0)
+            )
+        return self._result_count(after=self.applied_result_id)
+
+    def _result_count(self, after=0, limit=None):
+        """The run's results after the one ``after``; ``limit`` stops counting early."""
         self.env.cr.execute(
             SQL(
                 """
-                SELECT COUNT(*) FILTER (WHERE compute_stage != 'done')
-                     + COUNT(*) FILTER (WHERE NOT is_current AND %(applying)s)
-                  FROM customer_grading_result
-                 WHERE run_id = %(run_id)s
+                SELECT COUNT(*) FROM (SELECT 1 FROM customer_grading_result
+                                       WHERE run_id = %s AND id > %s LIMIT %s) results
                 """,
-                run_id=self.id,
-                applying=self.auto_apply,
+                self.id,
+                after,
+                limit,
             )
         )
         return self.env.cr.fetchone()[0]
@@ -420,50 +447,37 @@ class CustomerGradingRun(models.Model):
         self.scheme_id.sudo()._check_ready()
 
     def _start(self):
-        """Clear previous results, and list the customers to grade as pending results.
-
-        Returns the number of customers to grade.
+        """Clear previous results and gather what the whole run shares: the
+        customers to grade, the company's margin, and the populations the rank
+        indicators compare with. Returns the number of customers to grade.
         """
         self.ensure_one()
         self._check_can_start()
-        self._delete_results()
+        if self.progress or self.computed_date:  # results to clear
+            self._delete_results()
+        self.env.flush_all()
+        if self.is_partial:
+            partner_ids = sorted(self.partner_ids.commercial_partner_id.ids)
+        else:
+            self.env.cr.execute(SQL("%s ORDER BY id", self._population()))
+            partner_ids = [row[0] for row in self.env.cr.fetchall()]
+        self.total_margin = self.env["customer.grading.measure"]._company_margin(
+            self.company_id, self.date_from, self.date_to
+        )
         self.write(
             {
                 "state": "computing",
-                "total_margin": self.env["customer.grading.measure"]._company_margin(
-                    self.company_id, self.date_from, self.date_to
-                ),
+                "partner_queue": partner_ids,
+                "progress": 0,
+                "applied_result_id": 0,
+                "rank_populations": False
+                if self.is_partial
+                else self._rank_populations(partner_ids),
             }
         )
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO customer_grading_result
-                       (run_id, company_id, period_label, date_to, partner_id, user_id,
-                        previous_level_id, compute_stage, is_insufficient, is_current, score,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT %(run_id)s, %(company_id)s, %(period_label)s, %(date_to)s,
-                       p.id, p.user_id, (p.grading_level_id ->> %(company_key)s)::int,
-                       'measure', FALSE, FALSE, 0,
-                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-                  FROM res_partner p
-                 WHERE p.id IN (%(population)s)
-                """,
-                run_id=self.id,
-                company_id=self.company_id.id,
-                period_label=self.period_label,
-                date_to=self.date_to,
-                company_key=str(self.company_id.id),
-                uid=self.env.uid,
-                population=self._population(),
-            )
-        )
-        count = self.env.cr.rowcount
-        self._invalidate_results()
-        if not count:
+        if not partner_ids:
             self._finish_compute()
-        return count or 1
+        return len(partner_ids) or 1
 
     def _delete_results(self):
         self.env.flush_all()
@@ -481,13 +495,8 @@ class CustomerGradingRun(models.Model):
         return max(int(value), 1)
 
     def _population(self):
-        """SQL selecting the commercial partners this run grades."""
+        """SQL selecting the commercial partners a full run grades."""
         self.ensure_one()
-        if self.is_partial:
-            return SQL(
-                "SELECT commercial_partner_id FROM res_partner WHERE id = ANY(%s)",
-                list(self.partner_ids.ids),
-            )
         return SQL(
             """
             SELECT p.id
@@ -513,301 +522,261 @@ class CustomerGradingRun(models.Model):
             date_to=self.date_to,
         )
 
-    def _next_results(self, stage, limit):
-        """``[(result id, partner id)]`` of the next results at ``stage``."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id, partner_id FROM customer_grading_result
-                 WHERE run_id = %(run_id)s AND compute_stage = %(stage)s
-              ORDER BY id
-                 LIMIT %(limit)s
-                """,
-                run_id=self.id,
-                stage=stage,
-                limit=limit,
-            )
-        )
-        return self.env.cr.fetchall()
+    def _compute_step(self, limit=None):
+        """Grade the next batch of the queue; once it is empty, the run is computed.
 
-    def _compute_step(self, cache=None):
-        """Measure the next batch, or else score the next batch, or else finish.
-
-        ``cache`` keeps the rank populations between the steps of one
-        transaction. Returns the number of customers processed, 0 once the
-        run is computed.
+        Returns the number of customers graded (0 when the run is computed).
         """
-        cache = {} if cache is None else cache
         self.ensure_one()
         self.env.flush_all()
-        batch = self._next_results("measure", self._batch_size())
+        queue = self.partner_queue or []
+        batch = queue[self.progress : self.progress + (limit or self._batch_size())]
         if batch:
-            self._measure_batch(batch)
+            self._compute_batch(batch)
             self._invalidate_results()
-            return len(batch)
-        batch = self._next_results("score", self._batch_size())
-        if batch:
-            if "ranks" not in cache:
-                cache["ranks"] = self._rank_populations()
-            self._score_batch([result_id for result_id, _partner in batch], cache["ranks"])
-            self._invalidate_results()
-            if not self._next_results("score", 1):
-                self._finish_compute()
-            return len(batch)
-        if self.state == "computing":
+            self.progress += len(batch)
+        if self.progress >= len(queue):
             self._finish_compute()
-        return 0
+        return len(batch)
 
-    def _measure_batch(self, batch):
-        """Raw values, scores and points of a batch, except the rank scores."""
-        partner_ids = [partner_id for _result, partner_id in batch]
-        indicators = self.scheme_id.sudo().indicator_ids.filtered("weight")
+    def _compute_batch(self, partner_ids):
+        """Measure, score and grade a batch of customers, and store the results
+        with their breakdown: two INSERT statements, nothing updated later."""
+        indicators = self._indicator_specs()
         raw_values, active = self.env["customer.grading.measure"]._measure(
             self.company_id, partner_ids, self.date_from, self.date_to, self.total_margin
         )
         manual = self._manual_values(partner_ids, indicators)
         manual_partners = {partner_id for partner_id, _indicator in manual}
-        lines, results = [], []
-        for result_id, partner_id in batch:
-            partner_lines = []
-            for indicator in indicators:
-                if indicator.source == "auto":
-                    raw, label = raw_values[indicator.measure].get(partner_id), None
-                else:
-                    raw, label = manual.get((partner_id, indicator.id), (None, None))
-                partner_lines.append(self._score_line(result_id, partner_id, indicator, raw, label))
+        previous_levels = self._current_levels(partner_ids)
+        grader = self._grader(previous_levels.values())
+        # read once: each read of a Json field copies it
+        populations = (
+            self._reference_populations(partner_ids) if self.is_partial else self.rank_populations
+        ) or {}
+        results, lines = [], {}
+        for partner_id in partner_ids:
             insufficient = partner_id not in active and partner_id not in manual_partners
-            subtotal = round(sum(line["points"] or 0.0 for line in partner_lines), 2)
-            results.append((result_id, insufficient, subtotal))
-            lines += partner_lines
-        self._insert_lines(lines)
+            total, partner_lines = 0.0, []
+            for spec in indicators:
+                if spec["source"] == "auto":
+                    raw, option = raw_values[spec["measure"]].get(partner_id), None
+                else:
+                    raw, option = manual.get((partner_id, spec["id"]), (None, None))
+                score = round(self._score(spec, raw, insufficient, populations), 2)
+                points = scoring.points(score, spec["weight"])
+                total += points
+                partner_lines.append((spec["id"], raw, option, score, spec["weight"], points))
+            total = round(total, 2)
+            previous = previous_levels.get(partner_id)
+            level, trend = grader(total, insufficient, previous)
+            results.append((partner_id, previous, insufficient, total, level, trend))
+            lines[partner_id] = partner_lines
+        result_ids = self._insert_results(results)
+        self._insert_lines(
+            [
+                (result_ids[partner_id], *line)
+                for partner_id in partner_ids
+                for line in lines[partner_id]
+            ]
+        )
+
+    def _current_levels(self, partner_ids):
+        """``{partner: grade in force in the run's company}``."""
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE customer_grading_result r
-                   SET compute_stage = 'score', is_insufficient = t.insufficient, score = t.score
-                  FROM unnest(%(ids)s::int[], %(insufficient)s::bool[], %(scores)s::numeric[])
-                       AS t(id, insufficient, score)
-                 WHERE r.id = t.id
+                SELECT id, (grading_level_id ->> %s)::int FROM res_partner
+                 WHERE id = ANY(%s) AND grading_level_id ? %s
                 """,
-                ids=[row[0] for row in results],
-                insufficient=[row[1] for row in results],
-                scores=[row[2] for row in results],
+                str(self.company_id.id),
+                partner_ids,
+                str(self.company_id.id),
             )
         )
+        return dict(self.env.cr.fetchall())
 
-    def _manual_values(self, partner_ids, indicators):
-        """``{(partner, indicator): (value, level name)}`` for the batch."""
-        values = (
-            self.env["customer.grading.value"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("partner_id", "in", partner_ids),
-                    ("indicator_id", "in", indicators.filtered(lambda i: i.source == "manual").ids),
-                    ("company_id", "=", self.company_id.id),
-                ],
-                ["partner_id", "indicator_id", "value", "option_id"],
-            )
-        )
-        return {
-            (value.partner_id.id, value.indicator_id.id): (
-                value.value,
-                value.option_id.name or None,
-            )
-            for value in values
-        }
-
-    @staticmethod
-    def _score_line(result_id, partner_id, indicator, raw, label):
-        """One breakdown line; rank scores wait for the whole population."""
-        if indicator.scoring_rule == "rank" and raw is not None:
-            score = points = None
-        else:
-            score = round(indicator._score(raw), 2)
-            points = scoring.points(score, indicator.weight)
-        return {
-            "result_id": result_id,
-            "partner_id": partner_id,
-            "indicator_id": indicator.id,
-            "dimension_id": indicator.dimension_id.id,
-            "raw_value": raw,
-            "raw_label": label,
-            "has_value": raw is not None,
-            "score": score,
-            "weight": indicator.weight,
-            "points": points,
-        }
-
-    def _insert_lines(self, lines):
-        columns = (
-            "result_id",
-            "partner_id",
-            "indicator_id",
-            "dimension_id",
-            "raw_value",
-            "raw_label",
-            "has_value",
-            "score",
-            "weight",
-            "points",
-        )
+    def _insert_results(self, results):
+        """Store a batch of results; returns ``{partner: result id}``."""
+        columns = [list(column) for column in zip(*results, strict=True)]
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO customer_grading_result_line
-                       (result_id, run_id, company_id, partner_id, indicator_id, dimension_id,
-                        raw_value, raw_label, has_value, score, weight, points,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT t.result_id, %(run_id)s, %(company_id)s, t.partner_id, t.indicator_id,
-                       t.dimension_id, t.raw_value, t.raw_label, t.has_value, t.score,
-                       t.weight, t.points,
-                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-                  FROM unnest(%(result_id)s::int[], %(partner_id)s::int[],
-                              %(indicator_id)s::int[], %(dimension_id)s::int[],
-                              %(raw_value)s::float8[], %(raw_label)s::varchar[],
-                              %(has_value)s::bool[], %(score)s::numeric[],
-                              %(weight)s::numeric[], %(points)s::numeric[])
-                       AS t(result_id, partner_id, indicator_id, dimension_id, raw_value,
-                            raw_label, has_value, score, weight, points)
+                INSERT INTO customer_grading_result
+                       (run_id, company_id, period_label, date_to, partner_id, user_id,
+                        previous_level_id, is_insufficient, score, level_id, trend)
+                SELECT %(run_id)s, %(company_id)s, %(period_label)s, %(date_to)s,
+                       t.partner_id, p.user_id, t.previous_level_id, t.insufficient, t.score,
+                       t.level_id, t.trend
+                  FROM unnest(%(partner_ids)s::int[], %(previous)s::int[], %(insufficient)s::bool[],
+                              %(scores)s::numeric[], %(levels)s::int[], %(trends)s::varchar[])
+                       AS t(partner_id, previous_level_id, insufficient, score, level_id, trend)
+                  JOIN res_partner p ON p.id = t.partner_id
+             RETURNING partner_id, id
                 """,
                 run_id=self.id,
                 company_id=self.company_id.id,
-                uid=self.env.uid,
-                **{column: [line[column] for line in lines] for column in columns},
+                period_label=self.period_label,
+                date_to=self.date_to,
+                partner_ids=columns[0],
+                previous=columns[1],
+                insufficient=columns[2],
+                scores=columns[3],
+                levels=columns[4],
+                trends=columns[5],
             )
         )
+        return dict(self.env.cr.fetchall())
 
-    def _rank_populations(self):
-        """``{indicator id: sorted raw values}`` the rank indicators compare against.
+    def _indicator_specs(self):
+        """The scheme's active indicators as plain values, read once per batch."""
+        return [
+            {
+                "id": indicator.id,
+                "source": indicator.source,
+                "measure": indicator.measure,
+                "weight": indicator.weight,
+                "params": indicator._scoring_params(),
+            }
+            for indicator in self.scheme_id.sudo().indicator_ids.filtered("weight")
+        ]
 
-        A full run ranks its customers among themselves (those with data). A
-        partial run (customers re-graded on demand) ranks them among the
-        other customers of the company's last applied full run.
-        """
-        rank_indicators = self.scheme_id.sudo().indicator_ids.filtered(
-            lambda i: i.scoring_rule == "rank" and i.weight
-        )
-        if not rank_indicators:
-            return {}
-        reference, excluded = self, []
-        if self.is_partial:
-            reference = self.search(
-                [
-                    ("company_id", "=", self.company_id.id),
-                    ("scheme_id", "=", self.scheme_id.id),
-                    ("is_partial", "=", False),
-                    ("state", "=", "applied"),
-                ],
-                limit=1,
-                order="date_to desc, id desc",
-            )
-            excluded = self.result_ids.partner_id.ids
+    def _manual_values(self, partner_ids, indicators):
+        """``{(partner, indicator): (value, level)}`` for the batch."""
         self.env.cr.execute(
             SQL(
                 """
-                SELECT l.indicator_id, ARRAY_AGG(l.raw_value ORDER BY l.raw_value)
-                  FROM customer_grading_result_line l
-                  JOIN customer_grading_result r ON r.id = l.result_id
-                 WHERE l.run_id = %(run_id)s
-                   AND l.indicator_id = ANY(%(indicator_ids)s)
-                   AND l.has_value
-                   AND NOT r.is_insufficient
-                   AND l.partner_id != ALL(%(excluded)s)
-              GROUP BY l.indicator_id
+                SELECT partner_id, indicator_id, value, option_id
+                  FROM customer_grading_value
+                 WHERE partner_id = ANY(%(partner_ids)s)
+                   AND indicator_id = ANY(%(indicator_ids)s)
+                   AND company_id = %(company_id)s
                 """,
-                run_id=reference.id or 0,
-                indicator_ids=rank_indicators.ids,
-                excluded=excluded,
+                partner_ids=partner_ids,
+                indicator_ids=[spec["id"] for spec in indicators if spec["source"] == "manual"],
+                company_id=self.company_id.id,
             )
         )
-        populations = {indicator_id: [] for indicator_id in rank_indicators.ids}
-        populations.update(dict(self.env.cr.fetchall()))
-        return populations
-
-    def _score_batch(self, result_ids, ranks):
-        """Rank scores, total score, grade and trend of a batch of measured results."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT r.id, r.score, r.is_insufficient, r.previous_level_id,
-                       l.id, l.indicator_id, l.raw_value, l.weight
-                  FROM customer_grading_result r
-             LEFT JOIN customer_grading_result_line l
-                    ON l.result_id = r.id AND l.score IS NULL
-                 WHERE r.id = ANY(%s)
-                """,
-                result_ids,
-            )
-        )
-        rows = self.env.cr.fetchall()
-        scheme = self.scheme_id.sudo()
-        missing_scores = {
-            indicator.id: indicator.missing_score for indicator in scheme.indicator_ids
+        return {
+            (partner_id, indicator_id): (float(value), option_id)
+            for partner_id, indicator_id, value, option_id in self.env.cr.fetchall()
         }
+
+    def _score(self, spec, raw, insufficient, populations):
+        """Score of one indicator; the rank rule compares with the run's population."""
+        params = spec["params"]
+        if params["rule"] != "rank" or raw is None:
+            return scoring.score_value(value=raw, **params)
+        population = populations.get(str(spec["id"]), [])
+        if not population and self.is_partial:
+            return params["missing"]  # re-graded before any full run: no one to compare with
+        # a full run's population holds the customer itself, unless it has no data
+        return scoring.score_rank_sorted(
+            raw, population, includes_self=not self.is_partial and not insufficient
+        )
+
+    def _grader(self, previous_levels):
+        """A function giving ``(grade, trend)`` for a total score, with the
+        scheme's grades and the minimum scores of the customers' previous grades."""
+        scheme = self.scheme_id.sudo()
         levels = [(level.id, level.min_score) for level in scheme.level_ids]
         lowest = min(levels, key=lambda level: level[1])[0]
-        min_scores = dict(levels)
-        previous_ids = {row[3] for row in rows if row[3] and row[3] not in min_scores}
-        for level in self.env["customer.grading.level"].sudo().browse(previous_ids):
-            min_scores[level.id] = level.min_score
-        # one row per rank line, or one row without line
-        totals, line_updates = {}, []
-        for result_id, subtotal, insufficient, previous, line_id, indicator, raw, weight in rows:
-            total = totals.setdefault(result_id, [float(subtotal), insufficient, previous])
-            if line_id:
-                population = ranks[indicator]
-                if population or not self.is_partial:
-                    # a full run's population holds the customer itself, when it has data
-                    score = scoring.score_rank_sorted(
-                        raw, population, includes_self=not self.is_partial and not insufficient
-                    )
-                else:  # re-graded before any full run: no one to compare with
-                    score = missing_scores[indicator]
-                score = round(score, 2)
-                points = scoring.points(score, float(weight))
-                total[0] += points
-                line_updates.append((line_id, score, points))
-        updates = []
-        for result_id, (unrounded, insufficient, previous) in totals.items():
-            total = round(unrounded, 2)
+        previous = self.env["customer.grading.level"].sudo().browse(set(previous_levels))
+        min_scores = {level.id: level.min_score for level in scheme.level_ids | previous}
+
+        def grade(total, insufficient, previous_level):
             if not insufficient:
                 level = scoring.level_for_score(total, levels)
             else:
                 level = lowest if scheme.grade_insufficient_data else None
-            trend = (
-                scoring.trend(min_scores.get(previous), min_scores.get(level)) if level else None
-            )
-            updates.append((result_id, total, level, trend))
+            if not level:
+                return None, None
+            return level, scoring.trend(min_scores.get(previous_level), min_scores[level])
+
+        return grade
+
+    def _insert_lines(self, lines):
+        """Store breakdown lines ``(result, indicator, raw value, level, score,
+        weight, points)`` in one statement."""
+        columns = [list(column) for column in zip(*lines, strict=True)]
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE customer_grading_result_line l
-                   SET score = t.score, points = t.points
-                  FROM unnest(%s::int[], %s::numeric[], %s::numeric[]) AS t(id, score, points)
-                 WHERE l.id = t.id
+                INSERT INTO customer_grading_result_line
+                       (result_id, indicator_id, raw_value, option_id, has_value,
+                        score, weight, points)
+                SELECT t.result_id, t.indicator_id, t.raw_value, t.option_id,
+                       t.raw_value IS NOT NULL, t.score, t.weight, t.points
+                  FROM unnest(%s::int[], %s::int[], %s::float8[], %s::int[],
+                              %s::float8[], %s::float8[], %s::float8[])
+                       AS t(result_id, indicator_id, raw_value, option_id, score, weight, points)
                 """,
-                [row[0] for row in line_updates],
-                [row[1] for row in line_updates],
-                [row[2] for row in line_updates],
+                *columns,
             )
         )
+
+    def _rank_populations(self, partner_ids):
+        """``{indicator id: sorted raw values}`` a full run's rank indicators compare with.
+
+        The customers are ranked among themselves, those with data; their
+        values are measured here at once, so that every batch scores completely.
+        """
+        specs = [spec for spec in self._indicator_specs() if spec["params"]["rule"] == "rank"]
+        if not specs:
+            return {}
+        raw_values, active = self.env["customer.grading.measure"]._measure(
+            self.company_id,
+            partner_ids,
+            self.date_from,
+            self.date_to,
+            self.total_margin,
+            payments=False,
+        )
+        manual = self._manual_values(partner_ids, specs)
+        graded = active | {partner_id for partner_id, _indicator in manual}
+        populations = {}
+        for spec in specs:
+            if spec["source"] == "auto":
+                values = raw_values[spec["measure"]]
+                population = [values[p] for p in graded if values.get(p) is not None]
+            else:
+                population = [value for (_p, i), (value, _o) in manual.items() if i == spec["id"]]
+            populations[str(spec["id"])] = sorted(population)
+        return populations
+
+    def _reference_populations(self, partner_ids):
+        """For customers re-graded on demand: the populations of the company's
+        last applied full run, without these customers' own former values."""
+        reference = self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("scheme_id", "=", self.scheme_id.id),
+                ("is_partial", "=", False),
+                ("state", "=", "applied"),
+            ],
+            limit=1,
+            order="date_to desc, id desc",
+        )
+        populations = reference.rank_populations or {}
+        if not populations:
+            return {}
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE customer_grading_result r
-                   SET score = t.score, level_id = t.level_id, trend = t.trend,
-                       compute_stage = 'done'
-                  FROM unnest(%s::int[], %s::numeric[], %s::int[], %s::varchar[])
-                       AS t(id, score, level_id, trend)
-                 WHERE r.id = t.id
+                SELECT l.indicator_id, l.raw_value
+                  FROM customer_grading_result r
+                  JOIN customer_grading_result_line l ON l.result_id = r.id
+                 WHERE r.run_id = %s AND r.partner_id = ANY(%s) AND NOT r.is_insufficient
+                   AND l.has_value AND l.indicator_id = ANY(%s)
                 """,
-                [row[0] for row in updates],
-                [row[1] for row in updates],
-                [row[2] for row in updates],
-                [row[3] for row in updates],
+                reference.id,
+                partner_ids,
+                [int(indicator_id) for indicator_id in populations],
             )
         )
+        for indicator_id, value in self.env.cr.fetchall():
+            scoring.remove_sorted(populations[str(indicator_id)], value)
+        return populations
 
     def _invalidate_results(self):
         """Forget what the cache holds of results: SQL has just written them."""
@@ -834,40 +803,28 @@ class CustomerGradingRun(models.Model):
             SQL(
                 """
                 SELECT id FROM customer_grading_result
-                 WHERE run_id = %(run_id)s AND NOT is_current
+                 WHERE run_id = %(run_id)s AND id > %(applied)s
               ORDER BY id
                  LIMIT %(limit)s
                 """,
                 run_id=self.id,
+                applied=self.applied_result_id,
                 limit=self._batch_size(),
             )
         )
         result_ids = [row[0] for row in self.env.cr.fetchall()]
-        if not result_ids:
-            self.write({"state": "applied", "applied_date": fields.Datetime.now()})
-            return 0
-        self._apply_results(result_ids)
-        if not self._remaining_to_apply():
+        if result_ids:
+            self._apply_results(result_ids)
+            self.applied_result_id = result_ids[-1]
+        if len(result_ids) < self._batch_size() or not self._result_count(
+            after=self.applied_result_id, limit=1
+        ):
             self.write({"state": "applied", "applied_date": fields.Datetime.now()})
         return len(result_ids)
 
-    def _remaining_to_apply(self):
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT 1 FROM customer_grading_result
-                 WHERE run_id = %s AND NOT is_current
-                 LIMIT 1
-                """,
-                self.id,
-            )
-        )
-        return bool(self.env.cr.fetchone())
-
     def _apply_results(self, result_ids):
-        cr = self.env.cr
         key = str(self.company_id.id)
-        cr.execute(
+        self.env.cr.execute(
             SQL(
                 """
                 UPDATE res_partner p
@@ -887,28 +844,14 @@ class CustomerGradingRun(models.Model):
                   FROM customer_grading_result r
                  WHERE r.id = ANY(%(result_ids)s)
                    AND p.id = r.partner_id
+             RETURNING r.partner_id, r.previous_level_id, r.level_id, r.score
                 """,
                 key=key,
                 date=fields.Date.to_string(self.date_to),
                 result_ids=result_ids,
             )
         )
-        cr.execute(
-            SQL(
-                """
-                UPDATE customer_grading_result r
-                   SET is_current = (r.id = ANY(%(result_ids)s))
-                 WHERE r.company_id = %(company_id)s
-                   AND r.partner_id IN (SELECT partner_id FROM customer_grading_result
-                                         WHERE id = ANY(%(result_ids)s))
-                   AND (r.is_current OR r.id = ANY(%(result_ids)s))
-             RETURNING r.partner_id, r.previous_level_id, r.level_id, r.score, r.is_current
-                """,
-                result_ids=result_ids,
-                company_id=self.company_id.id,
-            )
-        )
-        changes = [row[:4] for row in cr.fetchall() if row[4] and row[1] and row[1] != row[2]]
+        changes = [row for row in self.env.cr.fetchall() if row[1] and row[1] != row[2]]
         self.env["res.partner"].invalidate_model(list(PARTNER_GRADE_COLUMNS))
         self._invalidate_results()
         self._log_grade_changes(changes)

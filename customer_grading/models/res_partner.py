@@ -157,11 +157,15 @@ class ResPartner(models.Model):
     def action_grading_regrade(self):
         """Grade these customers now with the company's scheme, and apply."""
         partners = self.commercial_partner_id
-        run = self.env["customer.grading.run"].create(
-            {
-                "partner_ids": [Command.set(partners.ids)],
-                "date_to": fields.Date.context_today(self),
-            }
+        run = (
+            self.env["customer.grading.run"]
+            .with_context(mail_create_nolog=True)
+            .create(
+                {
+                    "partner_ids": [Command.set(partners.ids)],
+                    "date_to": fields.Date.context_today(self),
+                }
+            )
         )
         run.action_compute()
         run.action_apply()

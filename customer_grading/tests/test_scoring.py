@@ -35,6 +35,13 @@ class TestScoring(BaseCase):
         self.assertFalse(scoring.bands_are_ordered([0, 3, 1]))
         self.assertFalse(scoring.bands_are_ordered([0, 1, 1]))
 
+    def test_score_value_dispatches_by_rule(self):
+        self.assertEqual(scoring.score_value("direct", 40), 40)
+        self.assertEqual(scoring.score_value("levels", 80), 80)
+        self.assertEqual(scoring.score_value("linear", 0, low=-50, high=50), 50)
+        self.assertEqual(scoring.score_value("bands", 5, bands=[(0, 10), (3, 60)]), 60)
+        self.assertEqual(scoring.score_value("linear", None, missing=50, low=-50, high=50), 50)
+
     def test_rank(self):
         others = [10, 20, 30, 40]
         self.assertEqual(scoring.score_rank(50, others), 100)

@@ -43,6 +43,22 @@ def score_bands(value, bands):
     return clamp(bands[position - 1][1])
 
 
+def score_value(rule, value, missing=0.0, low=0.0, high=100.0, bands=()):
+    """Score of a raw value by a rule other than the rank.
+
+    ``None`` (no value) gets ``missing``; ``low``/``high`` are the linear
+    bounds, ``bands`` the ``(threshold, score)`` table.
+    """
+    if value is None:
+        return missing
+    if rule == "linear":
+        return score_linear(value, low, high)
+    if rule == "bands":
+        return score_bands(value, bands)
+    # direct, and manual levels (the value is the chosen level's score)
+    return score_direct(value)
+
+
 def bands_are_ordered(thresholds):
     """True when every threshold is strictly above the previous one."""
     return all(a < b for a, b in pairwise(thresholds))
@@ -70,6 +86,13 @@ def score_rank_sorted(value, population, includes_self):
     if others <= 0:
         return SCORE_MAX
     return SCORE_MAX * bisect_left(population, value) / others
+
+
+def remove_sorted(population, value):
+    """Remove one occurrence of ``value`` from a sorted list, if it is there."""
+    position = bisect_left(population, value)
+    if position < len(population) and population[position] == value:
+        del population[position]
 
 
 def points(score, weight):

@@ -1,0 +1,904 @@
+#!/usr/bin/env python3
+"""Benchmark of customer_grading on a scratch database (``make bench``).
+
+Creates a database with the addon, loads synthetic but valid sales and
+accounting data with SQL bulk inserts, then measures a full grading run
+against one hand-written grouped SQL statement (the floor), the scheduled
+action's batches, one customer graded on demand, and the customer list and
+form. Prints one table; the database is dropped unless ``--keep`` is given.
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from lxml import etree
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import devtool
+
+RUN_DATE = date(2026, 9, 30)
+PERIOD_FROM = date(2025, 10, 1)
+SAMPLE = 500
+
+
+# --- environment -------------------------------------------------------------
+
+
+@contextmanager
+def odoo_env(db):
+    """A superuser environment on ``db``; commits when the block ends."""
+    import odoo  # noqa: PLC0415
+    from odoo import SUPERUSER_ID, api  # noqa: PLC0415
+
+    odoo.tools.config.parse_config(["-d", db, f"--addons-path={devtool.addons_path()}"])
+    registry = odoo.modules.registry.Registry(db)
+    with registry.cursor() as cr:
+        yield api.Environment(cr, SUPERUSER_ID, {})
+
+
+@contextmanager
+def measured(cr):
+    """Wall time and SQL queries of the block: ``{'seconds': …, 'queries': …}``."""
+    import odoo  # noqa: PLC0415
+
+    figures = {}
+    queries, start = odoo.sql_db.sql_counter, time.perf_counter()
+    yield figures
+    figures["seconds"] = time.perf_counter() - start
+    figures["queries"] = odoo.sql_db.sql_counter - queries
+
+
+# --- data ----------------------------------------------------------------------
+
+
+def generate(db, customers):
+    """Synthetic customers, invoices, refunds, payments and orders, in bulk."""
+    with odoo_env(db) as env:
+        env["ir.config_parameter"].set_param("customer_grading.batch_size", 1000)
+        c1 = env.ref("base.main_company")
+        c2 = env["res.company"].create(
+            {"name": "Bench Second Company", "currency_id": c1.currency_id.id}
+        )
+        env["account.chart.template"].try_loading("generic_coa", company=c2, install_demo=False)
+        c2.grading_scheme_id = c1.grading_scheme_id
+        users = env["res.users"].create(
+            [
+                {
+                    "name": f"Bench Sales {n}",
+                    "login": f"bench_sales_{n}",
+                    "groups_id": [(4, env.ref("sales_team.group_sale_salesman").id)],
+                }
+                for n in range(8)
+            ]
+        )
+        env["res.users"].create(
+            {
+                "name": "Bench Manager",
+                "login": "bench_manager",
+                "groups_id": [
+                    (
+                        6,
+                        0,
+                        [
+                            env.ref("base.group_user").id,
+                            env.ref("customer_grading.group_customer_grading_manager").id,
+                        ],
+                    )
+                ],
+            }
+        )
+        product = env["product.product"].create({"name": "Bench product", "list_price": 100.0})
+        accounts = {company.id: _accounts(env, company) for company in (c1, c2)}
+        env.flush_all()
+        cr = env.cr
+        cr.execute("SELECT setseed(0.42)")
+        for label, load in (
+            ("customers and contacts", lambda: _partners(cr, customers, users.ids)),
+            ("invoices and credit notes", lambda: _invoices(cr, customers, c1, c2, accounts)),
+            ("payments", lambda: _payments(cr, c1, c2, accounts)),
+            ("sale orders", lambda: _orders(cr, customers, c1, c2, product)),
+            ("manual indicators", lambda: _manual_values(env, c1)),
+        ):
+            start = time.perf_counter()
+            load()
+            devtool.info(f"  {label}: {time.perf_counter() - start:.1f} s")
+        env.cr.commit()
+    # VACUUM (hint bits, visibility map) and ANALYZE, as on a database in service
+    conn = devtool._connect(db)
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        cr.execute("VACUUM ANALYZE")
+    conn.close()
+
+
+def _accounts(env, company):
+    Account = env["account.account"].with_company(company)
+    domain = Account._check_company_domain(company)
+    journal = env["account.journal"].search(
+        [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
+    )
+    bank = env["account.journal"].search(
+        [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
+    )
+    return {
+        "receivable": Account.search(
+            [*domain, ("account_type", "=", "asset_receivable")], limit=1
+        ).id,
+        "income": Account.search([*domain, ("account_type", "=", "income")], limit=1).id,
+        "bank": bank.default_account_id.id,
+        "sale_journal": journal.id,
+        "bank_journal": bank.id,
+        "currency": company.currency_id.id,
+    }
+
+
+def _prepare_temp_table(cr, table, key):
+    """Index and analyse a work table, or the planner joins it row by row."""
+    from psycopg2 import sql  # noqa: PLC0415
+
+    cr.execute(
+        sql.SQL("CREATE INDEX ON {} ({})").format(sql.Identifier(table), sql.Identifier(key))
+    )
+    cr.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+
+
+def _partners(cr, customers, user_ids):
+    """Companies and one contact each; ids drawn first, so nothing is updated later."""
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_customer AS
+        SELECT nextval('res_partner_id_seq')::int AS id, i FROM generate_series(1, %s) i
+        """,
+        [customers],
+    )
+    _prepare_temp_table(cr, "bench_customer", "i")
+    cr.execute(
+        """
+        INSERT INTO res_partner (id, name, complete_name, ref, active, is_company, type,
+                                 commercial_partner_id, customer_rank, supplier_rank, user_id,
+                                 lang, autopost_bills, email,
+                                 create_date, write_date, create_uid, write_uid)
+        SELECT c.id, 'Bench Customer ' || c.i, 'Bench Customer ' || c.i, 'BENCH-' || c.i, TRUE,
+               TRUE, 'contact', c.id, 1, 0, (%(users)s::int[])[1 + c.i %% %(nusers)s], 'en_US',
+               'ask', 'customer' || c.i || '@bench.example.com', NOW(), NOW(), 1, 1
+          FROM bench_customer c
+        """,
+        {"users": user_ids, "nusers": len(user_ids)},
+    )
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_contact AS
+        SELECT c.i, c.id AS parent_id, nextval('res_partner_id_seq')::int AS id
+          FROM bench_customer c
+        """
+    )
+    _prepare_temp_table(cr, "bench_contact", "i")
+    cr.execute(
+        """
+        INSERT INTO res_partner (id, name, complete_name, parent_id, commercial_partner_id,
+                                 active, is_company, type, customer_rank, supplier_rank, lang,
+                                 autopost_bills, create_date, write_date, create_uid, write_uid)
+        SELECT k.id, 'Buyer ' || k.i, 'Bench Customer ' || k.i || ', Buyer ' || k.i,
+               k.parent_id, k.parent_id, TRUE, FALSE, 'contact', 0, 0, 'en_US', 'ask',
+               NOW(), NOW(), 1, 1
+          FROM bench_contact k
+        """
+    )
+    cr.execute("ANALYZE res_partner")
+
+
+def _invoices(cr, customers, c1, c2, accounts):
+    """Posted invoices of two product lines each (half of them to a contact),
+    5 % credit notes, two years of dates; one in ten for the second company.
+    Four invoices in five are paid in full: most on time, some late."""
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_invoice AS
+        SELECT g AS i, c.id AS commercial_id,
+               CASE WHEN g %% 2 = 0 THEN c.id ELSE k.id END AS partner_id,
+               CASE WHEN g %% 10 = 0 THEN %(c2)s ELSE %(c1)s END AS company_id,
+               d.move_type, d.invoice_date,
+               ROUND((50 + random() * 950 * (1 + c.i %% 7))::numeric, 2) AS amount_1,
+               ROUND((20 + random() * 400)::numeric, 2) AS amount_2,
+               CASE WHEN d.move_type = 'out_refund' OR d.draw >= 0.8 THEN NULL
+                    ELSE LEAST(%(run_date)s::date,
+                               CASE WHEN d.draw < 0.6 THEN d.invoice_date + (random() * 30)::int
+                                    ELSE d.invoice_date + 31 + (random() * 60)::int END)
+               END AS paid_on,
+               nextval('account_move_id_seq')::int AS move_id,
+               nextval('account_move_line_id_seq')::int AS receivable_line_id
+          FROM generate_series(1, %(n)s) g
+          JOIN bench_customer c ON c.i = 1 + (g::bigint * 7919) %% %(customers)s
+          JOIN bench_contact k ON k.i = c.i
+         CROSS JOIN LATERAL (
+               SELECT CASE WHEN g %% 20 = 7 THEN 'out_refund' ELSE 'out_invoice' END AS move_type,
+                      %(run_date)s::date - (random() * 729)::int AS invoice_date,
+                      random() + 0 * g AS draw
+         ) d
+        """,
+        {
+            "n": customers * 5,
+            "customers": customers,
+            "c1": c1.id,
+            "c2": c2.id,
+            "run_date": RUN_DATE,
+        },
+    )
+    _prepare_temp_table(cr, "bench_invoice", "move_id")
+    params = _company_params(c1, c2, accounts)
+    cr.execute(
+        """
+        INSERT INTO account_move (id, name, ref, move_type, state, date, invoice_date,
+                                  invoice_date_due, partner_id, commercial_partner_id, company_id,
+                                  journal_id, currency_id, auto_post, amount_untaxed,
+                                  amount_untaxed_signed, amount_untaxed_in_currency_signed,
+                                  amount_tax, amount_tax_signed, amount_total, amount_total_signed,
+                                  amount_total_in_currency_signed, amount_residual,
+                                  amount_residual_signed, payment_state,
+                                  create_date, write_date, create_uid, write_uid)
+        SELECT b.move_id, 'BENCH/' || b.move_type || '/' || b.i, 'BENCH-' || b.i, b.move_type,
+               'posted', b.invoice_date, b.invoice_date, b.invoice_date + 30, b.partner_id,
+               b.commercial_id, b.company_id,
+               CASE WHEN b.company_id = %(c2)s THEN %(sale_journal_2)s ELSE %(sale_journal_1)s END,
+               %(currency)s, 'no', v.total, s.sign * v.total, s.sign * v.total, 0, 0, v.total,
+               s.sign * v.total, s.sign * v.total, v.residual, s.sign * v.residual,
+               CASE WHEN b.paid_on IS NULL THEN 'not_paid' ELSE 'paid' END,
+               NOW(), NOW(), 1, 1
+          FROM bench_invoice b
+         CROSS JOIN LATERAL (
+               SELECT CASE WHEN b.move_type = 'out_refund' THEN -1 ELSE 1 END AS sign
+         ) s
+         CROSS JOIN LATERAL (
+               SELECT b.amount_1 + b.amount_2 AS total,
+                      CASE WHEN b.paid_on IS NULL THEN b.amount_1 + b.amount_2
+                           ELSE 0 END AS residual
+         ) v
+        """,
+        params,
+    )
+    # two product lines (income, credit) and the receivable line (debit) per invoice
+    for part in (1, 2, 0):
+        cr.execute(
+            """
+            INSERT INTO account_move_line (id, move_id, move_name, date, invoice_date,
+                                           date_maturity, parent_state, journal_id, company_id,
+                                           company_currency_id, currency_id, account_id,
+                                           partner_id, display_type, name, quantity, price_unit,
+                                           price_subtotal, price_total, balance, amount_currency,
+                                           debit, credit, amount_residual,
+                                           amount_residual_currency, reconciled)
+            SELECT CASE WHEN %(part)s = 0 THEN b.receivable_line_id
+                        ELSE nextval('account_move_line_id_seq') END,
+                   b.move_id, 'BENCH/' || b.move_type || '/' || b.i, b.invoice_date,
+                   b.invoice_date, b.invoice_date + 30, 'posted',
+                   CASE WHEN b.company_id = %(c2)s THEN %(sale_journal_2)s
+                        ELSE %(sale_journal_1)s END,
+                   b.company_id, %(currency)s, %(currency)s,
+                   CASE WHEN %(part)s = 0 THEN
+                        CASE WHEN b.company_id = %(c2)s THEN %(receivable_2)s
+                             ELSE %(receivable_1)s END
+                   ELSE CASE WHEN b.company_id = %(c2)s THEN %(income_2)s
+                             ELSE %(income_1)s END END,
+                   b.commercial_id, v.display_type, 'Bench line', 1, v.amount, v.amount, v.amount,
+                   v.balance, v.balance, GREATEST(v.balance, 0), GREATEST(-v.balance, 0),
+                   v.residual, v.residual, %(part)s = 0 AND b.paid_on IS NOT NULL
+              FROM bench_invoice b
+             CROSS JOIN LATERAL (
+                   SELECT CASE %(part)s WHEN 1 THEN b.amount_1 WHEN 2 THEN b.amount_2
+                               ELSE b.amount_1 + b.amount_2 END AS amount,
+                          CASE WHEN %(part)s = 0 THEN 'payment_term' ELSE 'product' END
+                               AS display_type,
+                          CASE WHEN b.move_type = 'out_refund' THEN -1 ELSE 1 END
+                               * CASE WHEN %(part)s = 0 THEN 1 ELSE -1 END AS sign
+             ) a
+             CROSS JOIN LATERAL (
+                   SELECT a.amount, a.display_type, a.sign * a.amount AS balance,
+                          CASE WHEN %(part)s = 0 AND b.paid_on IS NULL THEN a.sign * a.amount
+                               ELSE 0 END AS residual
+             ) v
+            """,
+            {**params, "part": part},
+        )
+    cr.execute("ANALYZE account_move")
+    cr.execute("ANALYZE account_move_line")
+
+
+def _company_params(c1, c2, accounts):
+    """Query parameters: each company's accounts and journals."""
+    params = {"c1": c1.id, "c2": c2.id, "currency": accounts[c1.id]["currency"]}
+    for number, company in ((1, c1), (2, c2)):
+        for key, value in accounts[company.id].items():
+            params[f"{key}_{number}"] = value
+    return params
+
+
+def _payments(cr, c1, c2, accounts):
+    """The payments of the paid invoices, reconciled with them."""
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_payment AS
+        SELECT b.i, b.company_id, b.commercial_id, b.amount_1 + b.amount_2 AS amount,
+               b.paid_on, b.receivable_line_id AS invoice_line_id,
+               nextval('account_move_id_seq')::int AS move_id,
+               nextval('account_move_line_id_seq')::int AS line_id
+          FROM bench_invoice b
+         WHERE b.paid_on IS NOT NULL
+        """
+    )
+    _prepare_temp_table(cr, "bench_payment", "move_id")
+    params = _company_params(c1, c2, accounts)
+    cr.execute(
+        """
+        INSERT INTO account_move (id, name, ref, move_type, state, date, partner_id,
+                                  commercial_partner_id, company_id, journal_id, currency_id,
+                                  auto_post, amount_total, amount_total_signed, payment_state,
+                                  create_date, write_date, create_uid, write_uid)
+        SELECT p.move_id, 'BENCH/PAY/' || p.i, 'BENCH-PAY-' || p.i, 'entry', 'posted', p.paid_on,
+               p.commercial_id, p.commercial_id, p.company_id,
+               CASE WHEN p.company_id = %(c2)s THEN %(bank_journal_2)s ELSE %(bank_journal_1)s END,
+               %(currency)s, 'no', p.amount, p.amount, 'not_paid', NOW(), NOW(), 1, 1
+          FROM bench_payment p
+        """,
+        params,
+    )
+    # the bank line (debit) and the receivable line (credit, reconciled) of each payment
+    for sign in (1, -1):
+        cr.execute(
+            """
+            INSERT INTO account_move_line (id, move_id, move_name, date, parent_state, journal_id,
+                                           company_id, company_currency_id, currency_id,
+                                           account_id, partner_id, display_type, name,
+                                           balance, amount_currency, debit, credit,
+                                           amount_residual, amount_residual_currency, reconciled)
+            SELECT CASE WHEN %(sign)s < 0 THEN p.line_id
+                        ELSE nextval('account_move_line_id_seq') END,
+                   p.move_id, 'BENCH/PAY/' || p.i, p.paid_on, 'posted',
+                   CASE WHEN p.company_id = %(c2)s THEN %(bank_journal_2)s
+                        ELSE %(bank_journal_1)s END,
+                   p.company_id, %(currency)s, %(currency)s,
+                   CASE WHEN %(sign)s > 0 THEN
+                        CASE WHEN p.company_id = %(c2)s THEN %(bank_2)s ELSE %(bank_1)s END
+                   ELSE CASE WHEN p.company_id = %(c2)s THEN %(receivable_2)s
+                             ELSE %(receivable_1)s END END,
+                   p.commercial_id, 'product', 'Bench payment',
+                   %(sign)s * p.amount, %(sign)s * p.amount,
+                   GREATEST(%(sign)s * p.amount, 0), GREATEST(-%(sign)s * p.amount, 0),
+                   0, 0, %(sign)s < 0
+              FROM bench_payment p
+            """,
+            {**params, "sign": sign},
+        )
+    cr.execute(
+        """
+        INSERT INTO account_payment (move_id, payment_type, partner_type, partner_id, amount,
+                                     currency_id, company_id, journal_id, date, state,
+                                     create_date, write_date, create_uid, write_uid)
+        SELECT p.move_id, 'inbound', 'customer', p.commercial_id, p.amount, %(currency)s,
+               p.company_id,
+               CASE WHEN p.company_id = %(c2)s THEN %(bank_journal_2)s ELSE %(bank_journal_1)s END,
+               p.paid_on, 'paid', NOW(), NOW(), 1, 1
+          FROM bench_payment p
+        """,
+        params,
+    )
+    cr.execute(
+        """
+        INSERT INTO account_partial_reconcile (debit_move_id, credit_move_id, amount,
+                                               debit_amount_currency, credit_amount_currency,
+                                               debit_currency_id, credit_currency_id, company_id,
+                                               max_date, create_date, write_date, create_uid,
+                                               write_uid)
+        SELECT p.invoice_line_id, p.line_id, p.amount, p.amount, p.amount, %(currency)s,
+               %(currency)s, p.company_id, p.paid_on, NOW(), NOW(), 1, 1
+          FROM bench_payment p
+        """,
+        params,
+    )
+
+
+def _orders(cr, customers, c1, c2, product):
+    """Confirmed orders, three per customer on average, with their margin."""
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_order AS
+        SELECT g AS i, c.id AS commercial_id,
+               CASE WHEN g %% 3 = 0 THEN k.id ELSE c.id END AS partner_id,
+               CASE WHEN g %% 10 = 0 THEN %(c2)s ELSE %(c1)s END AS company_id,
+               (%(run_date)s::date - (random() * 729)::int)::timestamp + INTERVAL '10 hours'
+                   AS date_order,
+               ROUND((100 + random() * 2000)::numeric, 2) AS amount,
+               ROUND((0.05 + random() * 0.35)::numeric, 2) AS margin_rate
+          FROM generate_series(1, %(n)s) g
+          JOIN bench_customer c ON c.i = 1 + (g::bigint * 104729) %% %(customers)s
+          JOIN bench_contact k ON k.i = c.i
+        """,
+        {
+            "n": customers * 3,
+            "customers": customers,
+            "c1": c1.id,
+            "c2": c2.id,
+            "run_date": RUN_DATE,
+        },
+    )
+    _prepare_temp_table(cr, "bench_order", "i")
+    cr.execute(
+        """
+        INSERT INTO sale_order (name, client_order_ref, state, date_order, partner_id,
+                                partner_invoice_id, partner_shipping_id, company_id, currency_id,
+                                currency_rate, amount_untaxed, amount_tax, amount_total,
+                                margin, margin_percent, invoice_status, locked,
+                                create_date, write_date, create_uid, write_uid)
+        SELECT 'BENCH-SO-' || o.i, 'BENCH-SO-' || o.i, 'sale', o.date_order, o.partner_id,
+               o.partner_id, o.partner_id, o.company_id, %(currency)s, 1.0, o.amount, 0,
+               o.amount, ROUND(o.amount * o.margin_rate, 2), o.margin_rate, 'invoiced', FALSE,
+               NOW(), NOW(), 1, 1
+          FROM bench_order o
+        """,
+        {"currency": c1.currency_id.id},
+    )
+    cr.execute(
+        """
+        INSERT INTO sale_order_line (order_id, name, product_id, product_uom, product_uom_qty,
+                                     price_unit, price_subtotal, price_total, purchase_price,
+                                     margin, margin_percent, customer_lead, company_id,
+                                     currency_id, state, create_date, write_date, create_uid,
+                                     write_uid)
+        SELECT so.id, 'Bench product', %(product)s, %(uom)s, 1, so.amount_untaxed,
+               so.amount_untaxed, so.amount_untaxed, so.amount_untaxed - so.margin, so.margin,
+               so.margin_percent, 0, so.company_id, so.currency_id, 'sale', NOW(), NOW(), 1, 1
+          FROM sale_order so WHERE so.name LIKE 'BENCH-SO-%%'
+        """,
+        {"product": product.id, "uom": product.uom_id.id},
+    )
+
+
+def _manual_values(env, company):
+    """Most manual indicators filled in for nine customers in ten, some of them stale."""
+    indicators = company.grading_scheme_id.indicator_ids.filtered(lambda i: i.source == "manual")
+    for indicator in indicators:
+        options = indicator.option_ids
+        env.cr.execute(
+            """
+            INSERT INTO customer_grading_value (partner_id, indicator_id, indicator_sequence,
+                                                company_id, option_id, value, date, user_id,
+                                                create_date, write_date, create_uid, write_uid)
+            SELECT c.id, %(indicator)s, %(sequence)s, %(company)s, pick.option_id,
+                   COALESCE(pick.score, ROUND((random() * 100)::numeric)),
+                   %(run_date)s::date - (random() * 200)::int, 1, NOW(), NOW(), 1, 1
+              FROM bench_customer c
+              CROSS JOIN LATERAL (
+                   SELECT (%(option_ids)s::int[])[n] AS option_id,
+                          (%(scores)s::numeric[])[n] AS score
+                     FROM (SELECT 1 + floor(random() * %(count)s)::int + 0 * c.i AS n) draw
+              ) pick
+             WHERE c.i %% 10 != 3
+            """,
+            {
+                "indicator": indicator.id,
+                "sequence": indicator.sequence,
+                "company": company.id,
+                "option_ids": options.ids or [None],
+                "scores": options.mapped("score") or [None],
+                "count": len(options) or 1,
+                "run_date": RUN_DATE,
+            },
+        )
+
+
+# --- measurements --------------------------------------------------------------
+
+FLOOR = """
+WITH periods AS (
+    SELECT %(date_from)s::date AS date_from, %(date_to)s::date AS date_to,
+           %(previous_from)s::date AS previous_from
+), invoices AS (
+    SELECT c.commercial_partner_id AS partner_id,
+           SUM(m.amount_untaxed_signed) FILTER (WHERE m.invoice_date >= p.date_from) AS amount,
+           SUM(m.amount_untaxed_signed) FILTER (WHERE m.invoice_date < p.date_from) AS previous
+      FROM account_move m JOIN res_partner c ON c.id = m.partner_id, periods p
+     WHERE m.company_id = %(company_id)s AND m.state = 'posted'
+       AND m.move_type IN ('out_invoice', 'out_refund')
+       AND m.invoice_date BETWEEN p.previous_from AND p.date_to
+  GROUP BY 1
+), orders AS (
+    SELECT c.commercial_partner_id AS partner_id,
+           COUNT(*) FILTER (WHERE so.date_order >= p.date_from) AS orders,
+           SUM(so.margin / NULLIF(so.currency_rate, 0))
+               FILTER (WHERE so.date_order >= p.date_from) AS margin,
+           MIN(so.date_order) >= p.date_from AS first_in_period
+      FROM sale_order so JOIN res_partner c ON c.id = so.partner_id, periods p
+     WHERE so.company_id = %(company_id)s AND so.state = 'sale'
+       AND so.date_order < p.date_to + 1
+  GROUP BY 1, p.date_from
+), total AS (
+    SELECT SUM(margin) AS margin FROM orders
+), due AS (
+    SELECT m.commercial_partner_id AS partner_id,
+           BOOL_AND(l.balance - COALESCE(paid.amount, 0) < 0.005) AS on_time
+      FROM account_move m
+      JOIN account_move_line l ON l.move_id = m.id AND l.display_type = 'payment_term'
+      LEFT JOIN LATERAL (
+           SELECT SUM(r.amount) AS amount FROM account_partial_reconcile r
+            WHERE r.debit_move_id = l.id AND r.max_date <= m.invoice_date_due) paid ON TRUE,
+           periods p
+     WHERE m.company_id = %(company_id)s AND m.state = 'posted' AND m.move_type = 'out_invoice'
+       AND m.invoice_date_due BETWEEN p.date_from AND p.date_to
+  GROUP BY m.commercial_partner_id, m.id
+), payments AS (
+    SELECT partner_id, COUNT(*) AS due, COUNT(*) FILTER (WHERE on_time) AS on_time
+      FROM due GROUP BY 1
+)
+SELECT COALESCE(i.partner_id, o.partner_id, y.partner_id) AS partner_id,
+       COALESCE(i.amount, 0) AS annual_amount,
+       COALESCE(o.orders, 0) AS purchase_frequency,
+       100.0 * COALESCE(o.margin, 0) / NULLIF((SELECT margin FROM total), 0) AS profit_contribution,
+       100.0 * (COALESCE(i.amount, 0) - i.previous) / NULLIF(i.previous, 0) AS growth_trend,
+       100.0 * y.on_time / NULLIF(y.due, 0) AS payment_record,
+       100.0 * (o.orders - CASE WHEN o.first_in_period THEN 1 ELSE 0 END) / NULLIF(o.orders, 0)
+           AS repeat_purchase
+  FROM invoices i
+  FULL JOIN orders o ON o.partner_id = i.partner_id
+  FULL JOIN payments y ON y.partner_id = COALESCE(i.partner_id, o.partner_id)
+"""
+
+MEASURES = (
+    "annual_amount",
+    "purchase_frequency",
+    "profit_contribution",
+    "growth_trend",
+    "payment_record",
+    "repeat_purchase",
+)
+
+
+def measure(db):
+    """Run every measurement; print them as JSON (run in its own process)."""
+    out = {}
+    with odoo_env(db) as env:
+        _reset_grades(env)
+        out.update(_volumes(env))
+        run, out["full"] = _full_run(env)
+        rows, out["floor"] = _floor(env, run.company_id)
+        sample = _sample(env, run)
+        out.update(_compare_with_floor(env, run, rows, sample))
+        out["other_user_mismatches"] = _other_user_mismatches(env, run, sample[:200])
+        customers = env["res.partner"].browse(sample[:3])
+        out["single"] = _single_customer(env, customers[:2])
+        # customers list (80 rows with the grade columns) and one form with its Grading page
+        out["list"] = _list_queries(env, 80)
+        out["list_20"] = _list_queries(env, 20)
+        out["form"] = _form_queries(env, customers[2])
+        out["cron"] = _scheduled_action(env)
+    print(json.dumps(out))
+
+
+def _reset_grades(env):
+    """Start from ungraded customers, so that the measurements can be repeated."""
+    env.cr.execute("DELETE FROM customer_grading_run")
+    env.cr.execute(
+        """
+        UPDATE res_partner SET grading_level_id = NULL, grading_score = NULL,
+               grading_date = NULL, grading_result_id = NULL, grading_state = NULL
+         WHERE grading_date IS NOT NULL
+        """
+    )
+    env.cr.commit()
+
+
+def _volumes(env):
+    counts = {}
+    for key, query in (
+        (
+            "invoice_lines",
+            "SELECT COUNT(*) FROM account_move_line"
+            " WHERE display_type = 'product' AND name = 'Bench line'",
+        ),
+        ("payments", "SELECT COUNT(*) FROM account_partial_reconcile"),
+        ("orders", "SELECT COUNT(*) FROM sale_order WHERE state = 'sale'"),
+    ):
+        env.cr.execute(query)
+        counts[key] = env.cr.fetchone()[0]
+    return counts
+
+
+def _full_run(env):
+    """Compute, store and apply a run over all customers of the main company."""
+    Run = env["customer.grading.run"].with_company(env.ref("base.main_company"))
+    memory_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with measured(env.cr) as full:
+        run = Run.create({"date_to": RUN_DATE})
+        run.action_compute()
+        run.action_apply()
+        env.flush_all()
+    full["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    full["peak_before_mb"] = memory_before / 1024
+    full["customers"] = len(run.result_ids)
+    env.cr.commit()
+    return run, full
+
+
+def _floor(env, company):
+    """The floor: one grouped statement for the automatic measures."""
+    from odoo.tools import SQL  # noqa: PLC0415
+
+    from odoo.addons.customer_grading.tools import periods  # noqa: PLC0415
+
+    previous_from = periods.previous_period(PERIOD_FROM, RUN_DATE)[0]
+    with measured(env.cr) as floor:
+        env.cr.execute(
+            SQL(
+                FLOOR,
+                date_from=PERIOD_FROM,
+                date_to=RUN_DATE,
+                previous_from=previous_from,
+                company_id=company.id,
+            )
+        )
+        rows = {row[0]: row[1:] for row in env.cr.fetchall()}
+    return rows, floor
+
+
+def _run_values(env, run):
+    """``{partner id: {measure: raw value}}`` of the automatic indicators of ``run``."""
+    env.cr.execute(
+        """
+        SELECT r.partner_id, i.measure, l.raw_value
+          FROM customer_grading_result r
+          JOIN customer_grading_result_line l ON l.result_id = r.id
+          JOIN customer_grading_indicator i ON i.id = l.indicator_id
+         WHERE r.run_id = %s AND i.source = 'auto'
+        """,
+        [run.id],
+    )
+    values = {}
+    for partner_id, code, value in env.cr.fetchall():
+        values.setdefault(partner_id, {})[code] = value
+    return values
+
+
+def _sample(env, run):
+    partner_ids = sorted(_run_values(env, run))
+    return partner_ids[:: max(1, len(partner_ids) // SAMPLE)][:SAMPLE]
+
+
+def _floor_value(code, value):
+    """The floor's figure as the run stores it: no document counts as 0."""
+    if value is None and code in ("annual_amount", "purchase_frequency"):
+        return 0.0
+    return None if value is None else float(value)
+
+
+def _compare_with_floor(env, run, rows, sample):
+    run_values = _run_values(env, run)
+    mismatches = []
+    for partner_id in sample:
+        expected = dict(
+            zip(MEASURES, rows.get(partner_id, (0, 0, 0, None, None, None)), strict=True)
+        )
+        for code, value in run_values[partner_id].items():
+            floor_value = _floor_value(code, expected[code])
+            if (value is None) != (floor_value is None) or (
+                value is not None and abs(value - floor_value) > 0.01
+            ):
+                mismatches.append((partner_id, code, value, floor_value))
+    return {
+        "checked": len(sample),
+        "mismatches": len(mismatches),
+        "mismatch_examples": mismatches[:5],
+    }
+
+
+def _other_user_mismatches(env, run, partner_ids):
+    """The same customers graded by a manager without sales or accounting rights."""
+    manager = env["res.users"].search([("login", "=", "bench_manager")])
+    partial = (
+        env["customer.grading.run"]
+        .with_user(manager)
+        .with_company(run.company_id)
+        .create({"date_to": RUN_DATE, "partner_ids": [(6, 0, partner_ids)]})
+    )
+    partial.action_compute()
+    env.cr.execute(
+        """
+        SELECT r.partner_id, l.indicator_id, l.raw_value
+          FROM customer_grading_result_line l
+          JOIN customer_grading_result r ON r.id = l.result_id
+         WHERE r.run_id = %s
+        EXCEPT
+        SELECT r.partner_id, l.indicator_id, l.raw_value
+          FROM customer_grading_result_line l
+          JOIN customer_grading_result r ON r.id = l.result_id
+         WHERE r.run_id = %s
+        """,
+        [partial.id, run.id],
+    )
+    mismatches = len(env.cr.fetchall())
+    env.cr.rollback()
+    return mismatches
+
+
+def _single_customer(env, customers):
+    """One customer on demand (warm registry and caches, as on a live server)."""
+    customers[0].action_grading_regrade()
+    with measured(env.cr) as single:
+        customers[1].action_grading_regrade()
+        env.flush_all()
+    env.cr.rollback()
+    return single
+
+
+def _scheduled_action(env):
+    """The scheduled action, batch by batch, one transaction each."""
+    env["customer.grading.run"].with_company(env.ref("base.main_company")).create(
+        {"date_to": date(2026, 6, 30), "auto_apply": True}
+    )._queue()
+    env.cr.commit()
+    batches = []
+    with measured(env.cr) as cron:
+        remaining = True
+        while remaining:
+            start = time.perf_counter()
+            remaining = env["customer.grading.run"]._cron_process_runs()
+            env.cr.commit()
+            batches.append(time.perf_counter() - start)
+    cron["batches"] = len(batches)
+    cron["slowest"] = max(batches)
+    return cron
+
+
+def _specification(model, arch):
+    """The field specification the web client sends for a view: the view's
+    fields, and for each one2many the columns of its list."""
+    spec = {}
+    for node in arch.iter("field"):
+        if any(ancestor.tag == "field" for ancestor in node.iterancestors()):
+            continue  # a column of a one2many list, handled with its field
+        field = model._fields.get(node.get("name"))
+        if not field:
+            continue
+        if field.type in ("one2many", "many2many"):
+            comodel = model.env[field.comodel_name]
+            inline = node.find("list")
+            if inline is None:
+                inline = etree.fromstring(
+                    comodel.get_views([(False, "list")])["views"]["list"]["arch"]
+                )
+            spec[field.name] = {"fields": _specification(comodel, inline)}
+        elif field.type == "many2one":
+            spec[field.name] = {"fields": {"display_name": {}}}
+        else:
+            spec[field.name] = {}
+    return spec
+
+
+def _view_specification(model, view_type):
+    arch = model.get_views([(False, view_type)])["views"][view_type]["arch"]
+    return _specification(model, etree.fromstring(arch))
+
+
+def _list_queries(env, limit):
+    """Queries of the customers list, as the web client loads it (caches warm)."""
+    Partner = env["res.partner"].with_user(env.ref("base.user_admin"))
+    spec = _view_specification(Partner, "list")
+    Partner.web_search_read([("customer_rank", ">", 0)], spec, limit=limit)
+    env.invalidate_all()
+    with measured(env.cr) as figures:
+        Partner.web_search_read(
+            [("customer_rank", ">", 0), ("parent_id", "=", False)], spec, limit=limit
+        )
+    return figures
+
+
+def _form_queries(env, partner):
+    partner = partner.with_user(env.ref("base.user_admin"))
+    spec = _view_specification(partner, "form")
+    partner.web_read(spec)
+    env.invalidate_all()
+    with measured(env.cr) as figures:
+        partner.web_read(spec)
+    return figures
+
+
+# --- report ----------------------------------------------------------------------
+
+
+def report(args, figures, load_seconds):
+    full, floor, single, cron = (
+        figures["full"],
+        figures["floor"],
+        figures["single"],
+        figures["cron"],
+    )
+    customers = full["customers"]
+    rows = [
+        ("customers graded (company 1)", f"{customers:,}"),
+        (
+            "posted invoice lines / reconciled payments / orders",
+            f"{figures['invoice_lines']:,} / {figures['payments']:,} / {figures['orders']:,}",
+        ),
+        ("data load (SQL bulk, VACUUM ANALYZE)", f"{load_seconds:.1f} s"),
+        ("full run: compute + store + apply", f"{full['seconds']:.2f} s"),
+        (
+            "full run: SQL queries",
+            f"{full['queries']:,} ({1000 * full['queries'] / customers:.1f} per 1,000 customers)",
+        ),
+        (
+            "full run: peak memory of the process",
+            f"{full['peak_mb']:.0f} MB (before the run: {full['peak_before_mb']:.0f} MB)",
+        ),
+        ("floor: one grouped SQL statement", f"{floor['seconds']:.2f} s"),
+        ("ratio run / floor", f"{full['seconds'] / floor['seconds']:.1f}"),
+        (
+            "run = floor, customers checked / mismatches",
+            f"{figures['checked']} / {figures['mismatches']}",
+        ),
+        (
+            "same run by a manager without sales or accounting rights: mismatches",
+            f"{figures['other_user_mismatches']}",
+        ),
+        ("one customer on demand", f"{single['seconds']:.3f} s, {single['queries']} queries"),
+        (
+            "customers list, 80 rows with grades",
+            f"{figures['list']['queries']} queries ({figures['list_20']['queries']} for 20 rows)",
+        ),
+        ("customer form with its Grading page", f"{figures['form']['queries']} queries"),
+        (
+            "scheduled action: batches / slowest batch",
+            f"{cron['batches']} / {cron['slowest']:.2f} s",
+        ),
+        ("scheduled action: total", f"{cron['seconds']:.2f} s, {cron['queries']:,} queries"),
+    ]
+    width = max(len(label) for label, _value in rows)
+    print()
+    print(f"customer_grading benchmark — {args.customers:,} customers")
+    print("-" * (width + 40))
+    for label, value in rows:
+        print(f"{label:<{width}}  {value}")
+    if figures["mismatch_examples"]:
+        print("mismatch examples:", figures["mismatch_examples"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=20000)
+    parser.add_argument("--database", default="customer_grading_bench")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure_only:
+        measure(args.database)
+        return
+    devtool.check_odoo()
+    devtool.ensure_postgres()
+    devtool.drop_database(args.database)
+    devtool.info(f"creating {args.database} with customer_grading")
+    devtool.odoo_setup(args.database, ["-i", devtool.ADDON, "--without-demo=all"])
+    devtool.info(f"loading {args.customers:,} customers and their documents")
+    start = time.perf_counter()
+    generate(args.database, args.customers)
+    load_seconds = time.perf_counter() - start
+    devtool.info("measuring")
+    result = subprocess.run(
+        [sys.executable, __file__, "--measure-only", "--database", args.database],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        sys.stderr.write(result.stderr[-5000:])
+        devtool.fail("the measurements failed")
+    report(args, json.loads(result.stdout.strip().splitlines()[-1]), load_seconds)
+    if not args.keep:
+        devtool.drop_database(args.database)
+
+
+if __name__ == "__main__":
+    main()
