@@ -245,6 +245,17 @@ class CustomerGradingRun(models.Model):
     # Actions
     # ------------------------------------------------------------------
 
+    def action_start(self):
+        """The Compute button: a run over a few chosen customers is computed
+        at once; grading all customers is left to the scheduled action, batch
+        by batch, instead of running inside the web request."""
+        now = self.filtered(
+            lambda run: run.is_partial and len(run.partner_ids) <= run._batch_size()
+        )
+        now.action_compute()
+        (self - now).action_queue()
+        return True
+
     def action_compute(self):
         """Compute the runs now, in this transaction (scripts, tests, re-grading)."""
         for run in self:
