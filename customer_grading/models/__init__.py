@@ -1,4 +1,5 @@
 from . import (
+    customer_grading_blacklist,
     customer_grading_demo,
     customer_grading_dimension,
     customer_grading_indicator,
@@ -15,4 +16,5 @@ from . import (
     res_company,
     res_config_settings,
     res_partner,
+    sale_order,
 )

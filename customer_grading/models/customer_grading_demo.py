@@ -124,6 +124,8 @@ class CustomerGradingDemo(models.AbstractModel):
         for partner, profile in partners:
             self._demo_documents(env, rng, partner, profile, products, start, today)
             self._demo_manual_values(env, rng, company, partner, profile, users, today)
+        self._demo_sales_team(env, users)
+        self._demo_blacklist(env, partners, users, today)
         self._demo_grade(env, today)
         return True
 
@@ -345,6 +347,74 @@ class CustomerGradingDemo(models.AbstractModel):
             else:
                 values["value"] = round(score)
             Value.create(values)
+
+    def _demo_sales_team(self, env, users):
+        """The grading manager leads the salespeople's team: elimination
+        reviews of customers that stay at the lowest grade go to her."""
+        manager = env["res.users"].search([("login", "=", "grading_manager")])
+        env["crm.team"].create(
+            {"name": "Key Accounts", "user_id": manager.id, "member_ids": [Command.set(users.ids)]}
+        )
+
+    def _demo_blacklist(self, env, partners, users, today):
+        """An entry in force, a lifted one, a proposal waiting for approval,
+        and a company that is not a customer, matched by a new prospect."""
+        manager = env["res.users"].search([("login", "=", "grading_manager")])
+        Blacklist = env["customer.grading.blacklist"]
+        marginal = [partner for partner, profile in partners if profile == "marginal"]
+        active, lifted, proposed = marginal[:3]
+        entries = {
+            "active": Blacklist.with_user(active.user_id or users[0]).create(
+                {
+                    "partner_id": active.id,
+                    "reason": "payment_default",
+                    "description": "Four invoices overdue by more than 120 days; "
+                    "reminders and the formal notice went unanswered.",
+                    "date_start": today - timedelta(days=40),
+                }
+            ),
+            "lifted": Blacklist.with_user(lifted.user_id or users[0]).create(
+                {
+                    "partner_id": lifted.id,
+                    "reason": "contract_breach",
+                    "description": "Resold goods outside the agreed territory.",
+                    "date_start": today - timedelta(days=300),
+                }
+            ),
+            "outsider": Blacklist.with_user(manager).create(
+                {
+                    "name": "Shenzhen Quick Profit Imports Co., Ltd.",
+                    "vat": "91440300MA5FQUICK1",
+                    "email": "boss@quickprofit.example",
+                    "phone": "+86 755 8888 0101",
+                    "reason": "fraud",
+                    "description": "Paid with forged bank acceptance bills (court case 2025-118).",
+                }
+            ),
+        }
+        Blacklist.with_user(proposed.user_id or users[0]).create(
+            {
+                "partner_id": proposed.id,
+                "reason": "other",
+                "description": "Asks for ever longer payment terms; proposed for review.",
+            }
+        )
+        for entry in entries.values():
+            entry.with_user(manager).action_approve()
+        entries["lifted"].with_user(manager).write(
+            {"lift_reason": "The dispute was settled; new distribution agreement signed."}
+        )
+        entries["lifted"].with_user(manager).action_lift()
+        # a new prospect sharing the fraudster's phone number: the admission check flags it
+        env["res.partner"].create(
+            {
+                "name": "Pengcheng Prosperity Trading Co., Ltd.",
+                "is_company": True,
+                "phone": "0755-8888-0101",
+                "city": "Shenzhen",
+                "user_id": users[0].id,
+            }
+        )
 
     def _demo_grade(self, env, today):
         """Grade the two quarters that ended, oldest first, and apply them."""

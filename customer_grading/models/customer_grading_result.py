@@ -48,6 +48,12 @@ class CustomerGradingResult(models.Model):
         readonly=True,
         help="No document in the period and no manual value: not graded.",
     )
+    is_blacklisted = fields.Boolean(
+        string="Blacklisted",
+        readonly=True,
+        help="The customer was blacklisted when graded: it got the lowest grade, "
+        "whatever its score.",
+    )
     is_current = fields.Boolean(
         string="Grade in Force",
         compute="_compute_is_current",

@@ -560,6 +560,9 @@ class CustomerGradingRun(models.Model):
         manual = self._manual_values(partner_ids, indicators)
         manual_partners = {partner_id for partner_id, _indicator in manual}
         previous_levels = self._current_levels(partner_ids)
+        blacklisted = self.env["customer.grading.blacklist"]._blacklisted(
+            self.company_id, partner_ids
+        )
         grader = self._grader(previous_levels.values())
         # read once: each read of a Json field copies it
         populations = (
@@ -580,8 +583,11 @@ class CustomerGradingRun(models.Model):
                 partner_lines.append((spec["id"], raw, option, score, spec["weight"], points))
             total = round(total, 2)
             previous = previous_levels.get(partner_id)
-            level, trend = grader(total, insufficient, previous)
-            results.append((partner_id, previous, insufficient, total, level, trend))
+            is_blacklisted = partner_id in blacklisted
+            level, trend = grader(total, insufficient, previous, is_blacklisted)
+            results.append(
+                (partner_id, previous, insufficient, is_blacklisted, total, level, trend)
+            )
             lines[partner_id] = partner_lines
         result_ids = self._insert_results(results)
         self._insert_lines(
@@ -615,13 +621,16 @@ class CustomerGradingRun(models.Model):
                 """
                 INSERT INTO customer_grading_result
                        (run_id, company_id, period_label, date_to, partner_id, user_id,
-                        previous_level_id, is_insufficient, score, level_id, trend)
+                        previous_level_id, is_insufficient, is_blacklisted, score, level_id,
+                        trend)
                 SELECT %(run_id)s, %(company_id)s, %(period_label)s, %(date_to)s,
-                       t.partner_id, p.user_id, t.previous_level_id, t.insufficient, t.score,
-                       t.level_id, t.trend
+                       t.partner_id, p.user_id, t.previous_level_id, t.insufficient,
+                       t.blacklisted, t.score, t.level_id, t.trend
                   FROM unnest(%(partner_ids)s::int[], %(previous)s::int[], %(insufficient)s::bool[],
-                              %(scores)s::numeric[], %(levels)s::int[], %(trends)s::varchar[])
-                       AS t(partner_id, previous_level_id, insufficient, score, level_id, trend)
+                              %(blacklisted)s::bool[], %(scores)s::numeric[], %(levels)s::int[],
+                              %(trends)s::varchar[])
+                       AS t(partner_id, previous_level_id, insufficient, blacklisted, score,
+                            level_id, trend)
                   JOIN res_partner p ON p.id = t.partner_id
              RETURNING partner_id, id
                 """,
@@ -632,9 +641,10 @@ class CustomerGradingRun(models.Model):
                 partner_ids=columns[0],
                 previous=columns[1],
                 insufficient=columns[2],
-                scores=columns[3],
-                levels=columns[4],
-                trends=columns[5],
+                blacklisted=columns[3],
+                scores=columns[4],
+                levels=columns[5],
+                trends=columns[6],
             )
         )
         return dict(self.env.cr.fetchall())
@@ -688,15 +698,18 @@ class CustomerGradingRun(models.Model):
 
     def _grader(self, previous_levels):
         """A function giving ``(grade, trend)`` for a total score, with the
-        scheme's grades and the minimum scores of the customers' previous grades."""
+        scheme's grades and the minimum scores of the customers' previous grades.
+        A blacklisted customer gets the lowest grade, whatever its score."""
         scheme = self.scheme_id.sudo()
         levels = [(level.id, level.min_score) for level in scheme.level_ids]
         lowest = min(levels, key=lambda level: level[1])[0]
         previous = self.env["customer.grading.level"].sudo().browse(set(previous_levels))
         min_scores = {level.id: level.min_score for level in scheme.level_ids | previous}
 
-        def grade(total, insufficient, previous_level):
-            if not insufficient:
+        def grade(total, insufficient, previous_level, blacklisted=False):
+            if blacklisted:
+                level = lowest
+            elif not insufficient:
                 level = scoring.level_for_score(total, levels)
             else:
                 level = lowest if scheme.grade_insufficient_data else None
@@ -862,10 +875,88 @@ class CustomerGradingRun(models.Model):
                 result_ids=result_ids,
             )
         )
-        changes = [row for row in self.env.cr.fetchall() if row[1] and row[1] != row[2]]
+        rows = self.env.cr.fetchall()
         self.env["res.partner"].invalidate_model(list(PARTNER_GRADE_COLUMNS))
         self._invalidate_results()
-        self._log_grade_changes(changes)
+        self._log_grade_changes([row for row in rows if row[1] and row[1] != row[2]])
+        lowest = self._lowest_level_id()
+        self._propose_eliminations([row[0] for row in rows if row[2] == lowest])
+
+    def _lowest_level_id(self):
+        levels = self.scheme_id.sudo().level_ids
+        return levels and min(levels, key=lambda level: level.min_score).id
+
+    def _propose_eliminations(self, partner_ids):
+        """Customers given the lowest grade by this run and the full runs
+        before it, for the company's number of periods in a row, are proposed
+        to their sales manager for reduced cooperation or blacklisting."""
+        periods_needed = self.company_id.grading_elimination_periods
+        if self.is_partial or periods_needed <= 0 or not partner_ids:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id FROM (
+                    SELECT r.partner_id, r.level_id,
+                           ROW_NUMBER() OVER (PARTITION BY r.partner_id
+                                              ORDER BY run.date_to DESC, run.id DESC) AS n
+                      FROM customer_grading_result r
+                      JOIN customer_grading_run run ON run.id = r.run_id
+                     WHERE r.partner_id = ANY(%(partner_ids)s)
+                       AND run.company_id = %(company_id)s
+                       AND NOT run.is_partial
+                       AND (run.state = 'applied' OR run.id = %(run_id)s)
+                       AND run.date_to <= %(date_to)s
+                ) history
+                 WHERE n <= %(periods)s
+              GROUP BY partner_id
+                HAVING COUNT(*) = %(periods)s AND BOOL_AND(level_id = %(lowest)s)
+                """,
+                partner_ids=partner_ids,
+                company_id=self.company_id.id,
+                run_id=self.id,
+                date_to=self.date_to,
+                periods=periods_needed,
+                lowest=self._lowest_level_id(),
+            )
+        )
+        to_review = [row[0] for row in self.env.cr.fetchall()]
+        if to_review:
+            self._schedule_elimination_reviews(to_review, periods_needed)
+
+    def _schedule_elimination_reviews(self, partner_ids, periods_needed):
+        """One review activity per customer, none while one is still open."""
+        activity_type = self.env.ref("customer_grading.mail_activity_type_elimination_review")
+        Activity = self.env["mail.activity"].sudo()
+        reviewed = set(
+            Activity.search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", partner_ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            ).mapped("res_id")
+        )
+        partners = self.env["res.partner"].sudo().browse(partner_ids)
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        Activity.create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": activity_type.id,
+                    "date_deadline": activity_type._get_date_deadline(),
+                    "user_id": (partner._grading_sales_manager() or self.create_uid).id,
+                    "summary": self.env._(
+                        "Lowest grade %(count)s periods in a row: reduce cooperation or "
+                        "propose for the blacklist?",
+                        count=periods_needed,
+                    ),
+                }
+                for partner in partners
+                if partner.id not in reviewed
+            ]
+        )
 
     def _log_grade_changes(self, changes):
         """One chatter note per customer whose grade changed (old → new)."""

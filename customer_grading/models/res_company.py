@@ -10,3 +10,13 @@ class ResCompany(models.Model):
         domain="['|', ('company_id', '=', False), ('company_id', '=', id)]",
         help="Scheme in force to grade this company's customers.",
     )
+    grading_blacklist_blocks_quotations = fields.Boolean(
+        string="Blacklist Blocks Quotations",
+        help="Refuse new quotations for blacklisted customers, not only confirmations.",
+    )
+    grading_elimination_periods = fields.Integer(
+        string="Elimination Review After",
+        default=2,
+        help="Propose reduced cooperation or blacklisting to the sales manager of a "
+        "customer graded with the lowest grade this many periods in a row (0: never).",
+    )

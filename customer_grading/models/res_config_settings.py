@@ -14,6 +14,12 @@ class ResConfigSettings(models.TransientModel):
     grading_grade_insufficient_data = fields.Boolean(
         related="company_id.grading_scheme_id.grade_insufficient_data", readonly=False
     )
+    grading_blacklist_blocks_quotations = fields.Boolean(
+        related="company_id.grading_blacklist_blocks_quotations", readonly=False
+    )
+    grading_elimination_periods = fields.Integer(
+        related="company_id.grading_elimination_periods", readonly=False
+    )
     grading_batch_size = fields.Integer(
         string="Grading Batch Size",
         config_parameter="customer_grading.batch_size",

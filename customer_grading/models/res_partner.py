@@ -1,7 +1,15 @@
+from collections import defaultdict
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import blacklist_keys
+from .customer_grading_blacklist import REASONS
+
 GROUP_USER = "customer_grading.group_customer_grading_user"
+
+# Fields the blacklist admission check compares.
+ADMISSION_FIELDS = {"name", "vat", "email", "phone", "mobile"}
 
 
 class ResPartner(models.Model):
@@ -94,6 +102,31 @@ class ResPartner(models.Model):
         help="A manual indicator was not reviewed within the review interval.",
     )
 
+    is_blacklisted = fields.Boolean(
+        string="Blacklisted",
+        compute="_compute_blacklist",
+        search="_search_is_blacklisted",
+        compute_sudo=True,
+        help="The customer, or the company it belongs to, has an active blacklist entry "
+        "in the current company: no sale order can be confirmed for it.",
+    )
+    blacklist_reason = fields.Selection(
+        REASONS, string="Blacklisted For", compute="_compute_blacklist", compute_sudo=True
+    )
+    blacklist_match_id = fields.Many2one(
+        "customer.grading.blacklist",
+        string="Matches Blacklist Entry",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups=GROUP_USER,
+        help="Admission check: the active blacklist entry whose tax id, name, email or "
+        "phone this partner shares.",
+    )
+    blacklist_match_state = fields.Selection(
+        related="blacklist_match_id.state", string="Matched Entry Status", groups=GROUP_USER
+    )
+
     @api.depends_context("company", "uid")
     @api.depends("grading_result_id")
     def _compute_grading_breakdown(self):
@@ -134,13 +167,127 @@ class ResPartner(models.Model):
         positive = (operator == "=") == value
         return [("id", "in" if positive else "not in", stale.subselect("partner_id"))]
 
+    @api.depends_context("company")
+    @api.depends("commercial_partner_id")
+    def _compute_blacklist(self):
+        customer_ids = [pid for pid in self.commercial_partner_id._origin.ids if pid]
+        reasons = self.env["customer.grading.blacklist"]._blacklisted(
+            self.env.company, customer_ids
+        )
+        for partner in self:
+            partner.blacklist_reason = reasons.get(partner.commercial_partner_id._origin.id)
+            partner.is_blacklisted = bool(partner.blacklist_reason)
+
+    def _search_is_blacklisted(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on the blacklist."))
+        Blacklist = self.env["customer.grading.blacklist"].sudo()
+        entries = Blacklist._search(
+            [*Blacklist._active_domain(self.env.company), ("partner_id", "!=", False)]
+        )
+        positive = (operator == "=") == value
+        return [
+            (
+                "commercial_partner_id",
+                "in" if positive else "not in",
+                entries.subselect("partner_id"),
+            )
+        ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        partners._check_blacklist_admission()
+        return partners
+
     def write(self, vals):
         if vals.keys() == {"grading_value_ids"} and not self.has_access("write"):
             # Salespeople without the right to edit contacts still keep the
             # manual indicators of their customers up to date from the form.
             self._write_grading_values(vals["grading_value_ids"])
             return True
-        return super().write(vals)
+        result = super().write(vals)
+        if ADMISSION_FIELDS & vals.keys():
+            self._check_blacklist_admission()
+        return result
+
+    def _grading_sales_manager(self):
+        """The leader of the sales team of the customer's salesperson."""
+        self.ensure_one()
+        return self.user_id.sale_team_id.user_id
+
+    # ------------------------------------------------------------------
+    # Blacklist admission check
+    # ------------------------------------------------------------------
+
+    def _blacklist_keys(self):
+        """``{key field: {keys}}`` of this partner's name, tax id, email and phones."""
+        keys = defaultdict(set)
+        for phone in (self.phone, self.mobile):
+            for field, key in blacklist_keys.keys(self.name, self.vat, self.email, phone).items():
+                keys[field].add(key)
+        return keys
+
+    def _blacklist_matches(self, entries):
+        """The entries of ``entries`` this partner matches, and on which keys."""
+        keys = self._blacklist_keys()
+        customer = self.commercial_partner_id._origin
+        matches = {}
+        for entry in entries:
+            if entry.partner_id and entry.partner_id == customer:
+                continue  # the blacklisted customer itself: flagged as such
+            fields_matched = [field for field, values in keys.items() if entry[field] in values]
+            if fields_matched:
+                matches[entry] = fields_matched
+        return matches
+
+    def _blacklist_match_message(self, entry, fields_matched):
+        labels = {
+            "name_key": self.env._("name"),
+            "vat_key": self.env._("tax id"),
+            "email_key": self.env._("email"),
+            "phone_key": self.env._("phone"),
+        }
+        return self.env._(
+            "Admission check: this partner matches the blacklist entry %(entry)s "
+            "(%(reason)s) on its %(keys)s.",
+            entry=entry.name,
+            reason=entry._reason_label(entry.reason),
+            keys=", ".join(labels[field] for field in fields_matched),
+        )
+
+    def _check_blacklist_admission(self):
+        """Record on each partner the active blacklist entry it matches, and
+        say so in its chatter. One indexed lookup for the whole batch."""
+        wanted = defaultdict(set)
+        for partner in self:
+            for field, keys in partner._blacklist_keys().items():
+                wanted[field] |= keys
+        entries = self.env["customer.grading.blacklist"]._matching(self.env.companies, wanted)
+        for partner in self.sudo():
+            matches = partner._blacklist_matches(entries)
+            entry = next(iter(matches), self.env["customer.grading.blacklist"])
+            if entry == partner.blacklist_match_id:
+                continue
+            partner.blacklist_match_id = entry
+            if entry:
+                partner._message_log(body=partner._blacklist_match_message(entry, matches[entry]))
+
+    @api.onchange("name", "vat", "email", "phone", "mobile")
+    def _onchange_blacklist_admission(self):
+        entries = self.env["customer.grading.blacklist"]._matching(
+            self.env.companies, self._blacklist_keys()
+        )
+        matches = self._blacklist_matches(entries)
+        if matches:
+            entry, fields_matched = next(iter(matches.items()))
+            return {
+                "warning": {
+                    "title": self.env._("Blacklisted company?"),
+                    "message": self._blacklist_match_message(entry, fields_matched),
+                }
+            }
+        return None
 
     def _write_grading_values(self, commands):
         """Apply one2many commands on manual values with the values' own rights."""

@@ -1,1 +1,1 @@
-from . import periods, scoring
+from . import blacklist_keys, periods, scoring

@@ -1,0 +1,260 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
+
+from ..tools import blacklist_keys
+
+GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
+
+REASONS = [
+    ("payment_default", "Payment default"),
+    ("fraud", "Fraud"),
+    ("contract_breach", "Contract breach"),
+    ("legal", "Legal"),
+    ("other", "Other"),
+]
+
+# Written by the approval and lifting actions only.
+DECISION_FIELDS = {
+    "state",
+    "approved_by_id",
+    "date_approved",
+    "date_start",
+    "lifted_by_id",
+    "date_lifted",
+}
+
+
+class CustomerGradingBlacklist(models.Model):
+    _name = "customer.grading.blacklist"
+    _description = "Customer Blacklist Entry"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Company Name",
+        compute="_compute_identity",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+        tracking=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        index=True,
+        tracking=True,
+        domain="[('parent_id', '=', False)]",
+        help="Leave empty for a company that is not a customer yet: the name, tax id, "
+        "email and phone are then what the admission check compares.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    vat = fields.Char(
+        string="Tax ID",
+        compute="_compute_identity",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    email = fields.Char(compute="_compute_identity", store=True, readonly=False, precompute=True)
+    phone = fields.Char(compute="_compute_identity", store=True, readonly=False, precompute=True)
+    name_key = fields.Char(compute="_compute_keys", store=True, index=True)
+    vat_key = fields.Char(compute="_compute_keys", store=True, index=True)
+    email_key = fields.Char(compute="_compute_keys", store=True, index=True)
+    phone_key = fields.Char(compute="_compute_keys", store=True, index=True)
+    reason = fields.Selection(REASONS, string="Reason", required=True, tracking=True)
+    description = fields.Text(
+        tracking=True, help="What happened, as the proposer and the approver describe it."
+    )
+    evidence_ids = fields.Many2many(
+        "ir.attachment",
+        string="Evidence",
+        groups=GROUP_MANAGER,
+        help="Documents supporting the entry; only grading managers see them.",
+    )
+    state = fields.Selection(
+        [("draft", "Proposed"), ("active", "Active"), ("lifted", "Lifted")],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+        copy=False,
+    )
+    proposed_by_id = fields.Many2one(
+        "res.users",
+        string="Proposed By",
+        default=lambda self: self.env.user,
+        readonly=True,
+        copy=False,
+    )
+    approved_by_id = fields.Many2one(
+        "res.users", string="Approved By", readonly=True, copy=False, tracking=True
+    )
+    date_approved = fields.Date(string="Approved On", readonly=True, copy=False)
+    date_start = fields.Date(
+        string="In Force Since",
+        copy=False,
+        tracking=True,
+        help="Set on approval (today unless a date is given).",
+    )
+    lifted_by_id = fields.Many2one(
+        "res.users", string="Lifted By", readonly=True, copy=False, tracking=True
+    )
+    date_lifted = fields.Date(string="Lifted On", readonly=True, copy=False, tracking=True)
+    lift_reason = fields.Text(string="Reason for Lifting", copy=False, tracking=True)
+
+    @api.depends("partner_id")
+    def _compute_identity(self):
+        for entry in self.filtered("partner_id"):
+            partner = entry.partner_id
+            entry.name = partner.name
+            entry.vat = partner.vat
+            entry.email = partner.email
+            entry.phone = partner.phone or partner.mobile
+
+    @api.depends("name", "vat", "email", "phone")
+    def _compute_keys(self):
+        for entry in self:
+            entry.name_key = blacklist_keys.name_key(entry.name)
+            entry.vat_key = blacklist_keys.vat_key(entry.vat)
+            entry.email_key = blacklist_keys.email_key(entry.email)
+            entry.phone_key = blacklist_keys.phone_key(entry.phone)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_decision_rights(vals_list)
+        entries = super().create([self._with_commercial_partner(vals) for vals in vals_list])
+        entries._invalidate_partner_flags()
+        return entries
+
+    def write(self, vals):
+        self._check_decision_rights([vals])
+        result = super().write(self._with_commercial_partner(vals))
+        self._invalidate_partner_flags()
+        return result
+
+    def unlink(self):
+        if any(entry.state != "draft" for entry in self):
+            raise UserError(
+                self.env._(
+                    "An approved blacklist entry is never deleted: lift it to keep its history."
+                )
+            )
+        return super().unlink()
+
+    def _with_commercial_partner(self, vals):
+        """The blacklist holds commercial entities: a contact stands for its company."""
+        if vals.get("partner_id"):
+            partner = self.env["res.partner"].browse(vals["partner_id"])
+            vals = {**vals, "partner_id": partner.commercial_partner_id.id}
+        return vals
+
+    def _check_decision_rights(self, vals_list):
+        decided = {field for vals in vals_list for field in vals} & DECISION_FIELDS
+        if decided - {"state"} or any(vals.get("state", "draft") != "draft" for vals in vals_list):
+            self._check_manager()
+
+    def _check_manager(self):
+        if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
+            raise AccessError(
+                self.env._("Only a grading manager approves or lifts blacklist entries.")
+            )
+
+    def _invalidate_partner_flags(self):
+        self.env["res.partner"].invalidate_model(["is_blacklisted", "blacklist_reason"])
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_approve(self):
+        """Put the proposed entries in force."""
+        self._check_manager()
+        if any(entry.state != "draft" for entry in self):
+            raise UserError(self.env._("Only a proposed entry can be approved."))
+        today = fields.Date.context_today(self)
+        for entry in self:
+            entry.write(
+                {
+                    "state": "active",
+                    "approved_by_id": self.env.uid,
+                    "date_approved": today,
+                    "date_start": entry.date_start or today,
+                }
+            )
+        self._link_evidence()
+        return True
+
+    def action_lift(self):
+        """End the entries; the record and its history stay."""
+        self._check_manager()
+        for entry in self:
+            if entry.state != "active":
+                raise UserError(self.env._("Only an active entry can be lifted."))
+            if not entry.lift_reason:
+                raise UserError(
+                    self.env._(
+                        "Give the reason for lifting %(entry)s first.", entry=entry.display_name
+                    )
+                )
+        self.write(
+            {
+                "state": "lifted",
+                "lifted_by_id": self.env.uid,
+                "date_lifted": fields.Date.context_today(self),
+            }
+        )
+        return True
+
+    def _link_evidence(self):
+        """Attach the evidence to the entry through its manager-only field, so
+        that Odoo's attachment rules hide the files from other users too."""
+        for entry in self.sudo():
+            entry.evidence_ids.write(
+                {"res_model": self._name, "res_id": entry.id, "res_field": "evidence_ids"}
+            )
+
+    # ------------------------------------------------------------------
+    # Lookups used by customers, sales and grading
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _active_domain(self, company):
+        return [("state", "=", "active"), ("company_id", "=", company.id)]
+
+    @api.model
+    def _blacklisted(self, company, partner_ids):
+        """``{commercial partner id: reason}`` of the given commercial partners
+        with an active entry in ``company`` (one query)."""
+        groups = (
+            self.sudo()
+            .with_context(active_test=False)
+            ._read_group(
+                [*self._active_domain(company), ("partner_id", "in", list(partner_ids))],
+                ["partner_id", "reason"],
+            )
+        )
+        return {partner.id: reason for partner, reason in groups}
+
+    @api.model
+    def _matching(self, companies, keys):
+        """Active entries of ``companies`` sharing one of ``keys`` (``{key field:
+        values}``): indexed lookups on the entries, never a scan of the customers."""
+        key_domains = [[(field, "in", list(values))] for field, values in keys.items() if values]
+        if not key_domains:
+            return self.browse()
+        return self.sudo().search(
+            [
+                ("state", "=", "active"),
+                ("company_id", "in", companies.ids),
+                *expression.OR(key_domains),
+            ]
+        )
+
+    @api.model
+    def _reason_label(self, reason):
+        return dict(self._fields["reason"]._description_selection(self.env)).get(reason, "")

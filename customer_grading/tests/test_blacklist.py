@@ -1,0 +1,274 @@
+import base64
+from datetime import date
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from ..tools import blacklist_keys
+from .common import DATE_TO, GradingCase
+
+ADMISSION_CHECK_QUERIES = 4
+
+
+@tagged("post_install", "-at_install")
+class TestBlacklistKeys(GradingCase):
+    def test_keys_normalise_what_users_type(self):
+        self.assertEqual(blacklist_keys.name_key("ACME Co., Ltd."), "acmecoltd")
+        self.assertEqual(blacklist_keys.name_key("上海 示例 贸易"), "上海示例贸易")
+        self.assertEqual(blacklist_keys.vat_key(" cn-9131 0000.12 "), "CN9131000012")
+        self.assertEqual(blacklist_keys.email_key(" Buyer@Example.COM "), "buyer@example.com")
+        self.assertEqual(
+            blacklist_keys.phone_key("+86 21 5555 0100"), blacklist_keys.phone_key("021-5555-0100")
+        )
+        self.assertFalse(blacklist_keys.phone_key("12"))
+        self.assertEqual(blacklist_keys.keys("", None, "", ""), {})
+
+
+@tagged("post_install", "-at_install")
+class TestBlacklist(GradingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls._customer(
+            "Bad Payer Trading",
+            user=cls.salesman_1,
+            vat="CN913100001234",
+            email="finance@badpayer.example",
+            phone="+86 21 5555 0100",
+        )
+        cls.contact = cls.env["res.partner"].create(
+            {"name": "Bad Payer Buyer", "parent_id": cls.customer.id}
+        )
+
+    def _propose(self, user=None, **values):
+        Blacklist = self.env["customer.grading.blacklist"].with_user(user or self.salesman_1)
+        return Blacklist.create(
+            {"partner_id": self.customer.id, "reason": "payment_default", **values}
+        )
+
+    def _quotation(self, partner=None):
+        return self._order(partner or self.customer, date(2026, 10, 1), confirm=False)
+
+    # --- proposal, approval, lifting ---------------------------------------------
+
+    def test_propose_approve_block_lift(self):
+        order = self._quotation()
+        entry = self._propose(description="Three invoices unpaid for six months.")
+        self.assertEqual((entry.state, entry.proposed_by_id), ("draft", self.salesman_1))
+        self.assertEqual(entry.vat, "CN913100001234")  # copied from the customer
+        self.assertFalse(self.customer.is_blacklisted)
+        self._quotation().action_confirm()  # a proposal blocks nothing
+
+        entry.with_user(self.manager).action_approve()
+        self.assertEqual(entry.state, "active")
+        self.assertEqual(entry.approved_by_id, self.manager)
+        self.assertEqual(entry.date_start, date.today())
+        self.assertTrue(self.customer.is_blacklisted)
+        self.assertTrue(self.contact.is_blacklisted)
+        self.assertEqual(self.customer.blacklist_reason, "payment_default")
+        self.assertIn(self.contact, self.env["res.partner"].search([("is_blacklisted", "=", True)]))
+        self.assertNotIn(
+            self.contact, self.env["res.partner"].search([("is_blacklisted", "=", False)])
+        )
+        # through the ORM, as an RPC call would
+        with self.assertRefused(ValidationError, "cannot be confirmed.*Payment default"):
+            order.with_user(self.salesman_1).action_confirm()
+        self.assertEqual(order.state, "draft")
+
+        with self.assertRefused(UserError, "reason for lifting"):
+            entry.with_user(self.manager).action_lift()
+        entry.with_user(self.manager).lift_reason = "Debt settled in full."
+        entry.with_user(self.manager).action_lift()
+        self.assertEqual((entry.state, entry.lifted_by_id), ("lifted", self.manager))
+        self.assertFalse(self.customer.is_blacklisted)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        with self.assertRefused(UserError, "never deleted"):
+            entry.unlink()
+        self.assertTrue(entry.exists())
+
+    def test_contact_orders_and_other_entry_points_are_blocked(self):
+        confirmed = self._order(self.customer, date(2026, 9, 1))
+        self._propose().with_user(self.manager).action_approve()
+        with self.assertRefused(ValidationError, "Bad Payer Trading is blacklisted"):
+            self._quotation(self.contact).action_confirm()
+        duplicate = confirmed.copy()  # quotations stay allowed by default
+        with self.assertRefused(ValidationError, "cannot be confirmed"):
+            duplicate.action_confirm()
+        with self.assertRefused(ValidationError, "cannot be confirmed"):
+            duplicate.write({"state": "sale"})
+        with self.assertRefused(ValidationError, "cannot be confirmed"):
+            self.env["sale.order"].create({"partner_id": self.contact.id, "state": "sale"})
+        imported = self.env["sale.order"].load(
+            ["partner_id/.id", "state"], [[str(self.customer.id), "sale"]]
+        )
+        self.assertFalse(imported["ids"])
+        self.assertIn("blacklisted", imported["messages"][0]["message"])
+
+    def test_quotations_refused_when_company_says_so(self):
+        self._propose().with_user(self.manager).action_approve()
+        self._quotation()
+        self.company.grading_blacklist_blocks_quotations = True
+        with self.assertRefused(ValidationError, "No quotation for Bad Payer Trading"):
+            self._quotation(self.contact)
+
+    def test_blacklist_is_per_company(self):
+        self._propose().with_user(self.manager).action_approve()
+        other = self.setup_other_company(name="Grading Co 2")["company"]
+        self.assertFalse(self.customer.with_company(other).is_blacklisted)
+        order = self._order(self.customer, date(2026, 10, 1), confirm=False, company=other)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+
+    # --- rights --------------------------------------------------------------------
+
+    def test_only_managers_decide(self):
+        entry = self._propose()
+        with self.assertRefused(AccessError, "Only a grading manager"):
+            entry.action_approve()
+        with self.assertRefused(AccessError, "Only a grading manager"):
+            entry.write({"state": "active"})
+        with self.assertRefused(AccessError, "Only a grading manager"):
+            self._propose(state="active")
+        self.assertEqual(entry.state, "draft")
+        # another salesperson reads the entry but cannot change it
+        entry.with_user(self.salesman_2).read(["reason", "state"])
+        with self.assertRaises(AccessError):
+            entry.with_user(self.salesman_2).write({"reason": "fraud"})
+        entry.with_user(self.manager).action_approve()
+        with self.assertRaises(AccessError):
+            entry.with_user(self.salesman_1).write({"description": "Changed afterwards"})
+        with self.assertRefused(AccessError, "Only a grading manager"):
+            entry.with_user(self.salesman_1).action_lift()
+
+    def test_evidence_for_managers_only(self):
+        entry = self._propose()
+        attachment = self.env["ir.attachment"].create(
+            {"name": "unpaid.pdf", "datas": base64.b64encode(b"%PDF-1.4 evidence")}
+        )
+        entry.with_user(self.manager).write({"evidence_ids": [Command.link(attachment.id)]})
+        entry.with_user(self.manager).action_approve()
+        self.assertEqual(
+            (attachment.res_model, attachment.res_id, attachment.res_field),
+            (entry._name, entry.id, "evidence_ids"),
+        )
+        self.assertEqual(entry.with_user(self.manager).evidence_ids, attachment)
+        self.assertEqual(entry.with_user(self.salesman_1).reason, "payment_default")
+        with self.assertRaises(AccessError):
+            entry.with_user(self.salesman_1).read(["evidence_ids"])
+        with self.assertRaises(AccessError):
+            attachment.with_user(self.salesman_1).read(["datas"])
+        self.assertFalse(
+            self.env["ir.attachment"]
+            .with_user(self.salesman_1)
+            .search([("res_model", "=", entry._name), ("res_id", "=", entry.id)])
+        )
+
+    # --- admission check ---------------------------------------------------------
+
+    def _outsider_entry(self):
+        """An entry for a company that is not a customer."""
+        entry = (
+            self.env["customer.grading.blacklist"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "name": "Shady Imports Co., Ltd.",
+                    "vat": "CN-9131-0000-9999",
+                    "email": "boss@shady.example",
+                    "phone": "+86 10 6666 0200",
+                    "reason": "fraud",
+                }
+            )
+        )
+        entry.action_approve()
+        return entry
+
+    def test_admission_check_on_each_key(self):
+        entry = self._outsider_entry()
+        Partner = self.env["res.partner"]
+        for label, values in (
+            ("tax id", {"name": "Some Name", "vat": "cn91310000 9999"}),
+            ("name", {"name": "SHADY IMPORTS CO LTD"}),
+            ("email", {"name": "Other", "email": "Boss@Shady.example"}),
+            ("phone", {"name": "Other", "phone": "010-6666-0200"}),
+        ):
+            partner = Partner.create(values)
+            self.assertEqual(partner.blacklist_match_id, entry, label)
+            self.assertIn(f"on its {label}", partner.message_ids[0].body, label)
+            warning = Partner.new(values)._onchange_blacklist_admission()
+            self.assertIn("Shady Imports", warning["warning"]["message"])
+        clean = Partner.create({"name": "Honest Buyer", "email": "buyer@honest.example"})
+        self.assertFalse(clean.blacklist_match_id)
+        clean.write({"email": "boss@shady.example"})  # edits are checked too
+        self.assertEqual(clean.blacklist_match_id, entry)
+
+    def test_no_admission_warning_for_lifted_entry(self):
+        entry = self._outsider_entry()
+        entry.lift_reason = "Court cleared them."
+        entry.action_lift()
+        partner = self.env["res.partner"].create({"name": "Shady Imports Co Ltd"})
+        self.assertFalse(partner.blacklist_match_id)
+        self.assertFalse(
+            self.env["res.partner"].new({"name": "Shady Imports"})._onchange_blacklist_admission()
+        )
+
+    def test_admission_check_queries_do_not_grow_with_the_batch(self):
+        entry = self._outsider_entry()
+        for count in (2, 20):
+            partners = self.env["res.partner"].create(
+                [{"name": f"Prospect {n}", "email": f"p{n}@x.example"} for n in range(count)]
+            )
+            partners[0].email = "boss@shady.example"
+            self.env.invalidate_all()
+            partners._check_blacklist_admission()  # fills the registry caches
+            self.env.invalidate_all()
+            with self.subTest(count=count), self.assertQueryCount(ADMISSION_CHECK_QUERIES):
+                partners._check_blacklist_admission()
+            self.assertEqual(partners.blacklist_match_id, entry)
+
+    # --- grading -------------------------------------------------------------------
+
+    def test_blacklisted_customer_graded_lowest(self):
+        for code in ("new_business", "financial_condition", "recommendation"):
+            self._value(self.customer, code, 100)
+        self._propose().with_user(self.manager).action_approve()
+        run = self._run(self.customer)
+        result = self._result(run, self.customer)
+        self.assertTrue(result.is_blacklisted)
+        self.assertEqual(result.level_id, self.levels["D"])
+        self.assertGreater(result.score, 0)
+
+    def test_elimination_proposed_after_two_lowest_periods(self):
+        self.env["crm.team"].create(
+            {
+                "name": "East",
+                "user_id": self.manager.id,
+                "member_ids": [Command.set(self.salesman_1.ids)],
+            }
+        )
+        self._value(self.customer, "new_business", 10)
+        activity_type = self.env.ref("customer_grading.mail_activity_type_elimination_review")
+
+        def reviews():
+            return self.customer.activity_ids.filtered(
+                lambda activity: activity.activity_type_id == activity_type
+            )
+
+        first = self.env["customer.grading.run"].create({"date_to": date(2026, 6, 30)})
+        first.action_compute()
+        first.action_apply()
+        self.assertEqual(self.customer.grading_level_id, self.levels["D"])
+        self.assertFalse(reviews())  # one period is not enough
+
+        second = self.env["customer.grading.run"].create({"date_to": DATE_TO})
+        second.action_compute()
+        second.action_apply()
+        self.assertEqual(len(reviews()), 1)
+        self.assertEqual(reviews().user_id, self.manager)
+
+        third = self.env["customer.grading.run"].create({"date_to": date(2026, 12, 31)})
+        third.action_compute()
+        third.action_apply()
+        self.assertEqual(len(reviews()), 1)  # no second activity while one is open
