@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from odoo import api, models
 from odoo.tools import SQL
 
-from ..tools import periods
+from ..tools import periods, pg_arrays
 
 
 class CustomerGradingMeasure(models.AbstractModel):
@@ -18,7 +18,16 @@ class CustomerGradingMeasure(models.AbstractModel):
     _description = "Customer Grading Measures"
 
     @api.model
-    def _measure(self, company, partner_ids, date_from, date_to, total_margin, payments=True):
+    def _measure(
+        self,
+        company,
+        partner_ids,
+        date_from,
+        date_to,
+        total_margin,
+        payments=True,
+        whole_company=False,
+    ):
         """Raw values of the automatic measures for commercial partners.
 
         Returns ``(values, active)``: ``values`` maps a measure code to
@@ -26,14 +35,16 @@ class CustomerGradingMeasure(models.AbstractModel):
         with at least one document in the period. ``total_margin`` is the
         company's margin in the period (see :meth:`_company_margin`). Without
         ``payments``, the payment record is not measured (one query less).
+        With ``whole_company``, the queries read every customer of the company
+        in one scan instead of filtering on ``partner_ids`` (for a population
+        of all customers, much cheaper than a list of them).
         """
         if not partner_ids:
             return {}, set()
-        invoices = self._invoice_totals(company, partner_ids, date_from, date_to)
-        orders = self._order_totals(company, partner_ids, date_from, date_to)
-        payments = (
-            self._payment_punctuality(company, partner_ids, date_from, date_to) if payments else {}
-        )
+        batch = None if whole_company else pg_arrays.array_literal(partner_ids)
+        invoices = self._invoice_totals(company, batch, date_from, date_to)
+        orders = self._order_totals(company, batch, date_from, date_to)
+        payments = self._payment_punctuality(company, batch, date_from, date_to) if payments else {}
 
         values = {
             code: {}
@@ -72,7 +83,7 @@ class CustomerGradingMeasure(models.AbstractModel):
         return values, active
 
     @api.model
-    def _invoice_totals(self, company, partner_ids, date_from, date_to):
+    def _invoice_totals(self, company, batch, date_from, date_to):
         """Untaxed invoiced minus refunded, this period and the previous one.
 
         ``{partner: (amount, previous amount, number of documents in the period)}``,
@@ -90,7 +101,7 @@ class CustomerGradingMeasure(models.AbstractModel):
                    COUNT(*) FILTER (WHERE m.invoice_date >= %(date_from)s)
               FROM res_partner c
               JOIN account_move m ON m.partner_id = c.id
-             WHERE c.commercial_partner_id = ANY(%(partner_ids)s)
+             WHERE %(in_batch)s
                AND m.company_id = %(company_id)s
                AND m.state = 'posted'
                AND m.move_type IN ('out_invoice', 'out_refund')
@@ -101,13 +112,13 @@ class CustomerGradingMeasure(models.AbstractModel):
                 date_from=date_from,
                 date_to=date_to,
                 previous_from=previous_from,
-                partner_ids=list(partner_ids),
+                in_batch=_in_batch("c", batch),
             )
         )
         return {row[0]: (float(row[1]), float(row[2]), row[3]) for row in self.env.cr.fetchall()}
 
     @api.model
-    def _order_totals(self, company, partner_ids, date_from, date_to):
+    def _order_totals(self, company, batch, date_from, date_to):
         """Confirmed orders of the period: count, margin in company currency,
         and whether the customer's first order ever falls in the period.
         """
@@ -124,13 +135,13 @@ class CustomerGradingMeasure(models.AbstractModel):
              WHERE so.company_id = %(company_id)s
                AND so.state = 'sale'
                AND so.date_order < %(end)s
-               AND p.commercial_partner_id = ANY(%(partner_ids)s)
+               AND %(in_batch)s
           GROUP BY p.commercial_partner_id
             """,
                 company_id=company.id,
                 start=_day_start(date_from),
                 end=_day_start(date_to + timedelta(days=1)),
-                partner_ids=list(partner_ids),
+                in_batch=_in_batch("p", batch),
             )
         )
         return {row[0]: (row[1], float(row[2]), row[3]) for row in self.env.cr.fetchall()}
@@ -156,7 +167,7 @@ class CustomerGradingMeasure(models.AbstractModel):
         return float(self.env.cr.fetchone()[0])
 
     @api.model
-    def _payment_punctuality(self, company, partner_ids, date_from, date_to):
+    def _payment_punctuality(self, company, batch, date_from, date_to):
         """Invoices due in the period, and how many were fully paid by their due date.
 
         An invoice is on time when what was reconciled against its receivable
@@ -179,7 +190,7 @@ class CustomerGradingMeasure(models.AbstractModel):
                   JOIN account_move m ON m.partner_id = c.id
                   JOIN account_move_line aml
                     ON aml.move_id = m.id AND aml.display_type = 'payment_term'
-                 WHERE c.commercial_partner_id = ANY(%(partner_ids)s)
+                 WHERE %(in_batch)s
                    AND m.company_id = %(company_id)s
                    AND m.state = 'posted'
                    AND m.move_type = 'out_invoice'
@@ -196,7 +207,7 @@ class CustomerGradingMeasure(models.AbstractModel):
                 company_id=company.id,
                 date_from=date_from,
                 date_to=date_to,
-                partner_ids=list(partner_ids),
+                in_batch=_in_batch("c", batch),
             )
         )
         return {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
@@ -204,3 +215,11 @@ class CustomerGradingMeasure(models.AbstractModel):
 
 def _day_start(day):
     return datetime.combine(day, time.min)
+
+
+def _in_batch(alias, batch):
+    """``alias.commercial_partner_id`` among the batch's commercial partners
+    (an array literal), or every partner when ``batch`` is None."""
+    if batch is None:
+        return SQL("TRUE")
+    return SQL("%s = ANY(%s::int[])", SQL.identifier(alias, "commercial_partner_id"), batch)

@@ -7,12 +7,14 @@ from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
 
-from ..tools import periods, scoring
+from ..tools import periods, pg_arrays, scoring
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 1000
-SYNC_BATCH_FACTOR = 5
+# Computing and applying in one transaction (action_compute, action_apply) has
+# no time limit per step: larger batches read the documents fewer times.
+SYNC_BATCH_FACTOR = 20
 
 # Grading columns of res.partner that applying a run writes, one value per company.
 PARTNER_GRADE_COLUMNS = (
@@ -260,7 +262,6 @@ class CustomerGradingRun(models.Model):
         """Compute the runs now, in this transaction (scripts, tests, re-grading)."""
         for run in self:
             run._start()
-            # one transaction, no time limit per batch: larger batches are cheaper
             limit = run._batch_size() * SYNC_BATCH_FACTOR
             while run.state == "computing":
                 run._compute_step(limit)
@@ -291,7 +292,7 @@ class CustomerGradingRun(models.Model):
                     )
                 )
             while run.state == "computed":
-                run._apply_step()
+                run._apply_step(run._batch_size() * SYNC_BATCH_FACTOR)
         return True
 
     def action_cancel(self):
@@ -406,6 +407,10 @@ class CustomerGradingRun(models.Model):
         if self.state == "queued":
             return self._start()
         if self.state == "computing":
+            if self._needs_rank_populations():
+                # a step of its own: it reads the documents of every customer
+                self._gather_rank_populations()
+                return 1
             return self._compute_step()
         return self._apply_step()
 
@@ -459,8 +464,9 @@ class CustomerGradingRun(models.Model):
 
     def _start(self):
         """Clear previous results and gather what the whole run shares: the
-        customers to grade, the company's margin, and the populations the rank
-        indicators compare with. Returns the number of customers to grade.
+        customers to grade and the company's margin (the populations of the
+        rank indicators are a step of their own, see :meth:`_gather_rank_populations`).
+        Returns the number of customers to grade.
         """
         self.ensure_one()
         self._check_can_start()
@@ -481,9 +487,7 @@ class CustomerGradingRun(models.Model):
                 "partner_queue": partner_ids,
                 "progress": 0,
                 "applied_result_id": 0,
-                "rank_populations": False
-                if self.is_partial
-                else self._rank_populations(partner_ids),
+                "rank_populations": False,
             }
         )
         if not partner_ids:
@@ -539,6 +543,8 @@ class CustomerGradingRun(models.Model):
         Returns the number of customers graded (0 when the run is computed).
         """
         self.ensure_one()
+        if self._needs_rank_populations():
+            self._gather_rank_populations()
         self.env.flush_all()
         queue = self.partner_queue or []
         batch = queue[self.progress : self.progress + (limit or self._batch_size())]
@@ -604,10 +610,10 @@ class CustomerGradingRun(models.Model):
             SQL(
                 """
                 SELECT id, (grading_level_id ->> %s)::int FROM res_partner
-                 WHERE id = ANY(%s) AND grading_level_id ? %s
+                 WHERE id = ANY(%s::int[]) AND grading_level_id ? %s
                 """,
                 str(self.company_id.id),
-                partner_ids,
+                pg_arrays.array_literal(partner_ids),
                 str(self.company_id.id),
             )
         )
@@ -615,7 +621,7 @@ class CustomerGradingRun(models.Model):
 
     def _insert_results(self, results):
         """Store a batch of results; returns ``{partner: result id}``."""
-        columns = [list(column) for column in zip(*results, strict=True)]
+        columns = [pg_arrays.array_literal(column) for column in zip(*results, strict=True)]
         self.env.cr.execute(
             SQL(
                 """
@@ -624,14 +630,16 @@ class CustomerGradingRun(models.Model):
                         previous_level_id, is_insufficient, is_blacklisted, score, level_id,
                         trend)
                 SELECT %(run_id)s, %(company_id)s, %(period_label)s, %(date_to)s,
-                       t.partner_id, p.user_id, t.previous_level_id, t.insufficient,
+                       t.partner_id,
+                       -- a subquery: index lookups, where a join would scan the partners
+                       (SELECT user_id FROM res_partner p WHERE p.id = t.partner_id),
+                       t.previous_level_id, t.insufficient,
                        t.blacklisted, t.score, t.level_id, t.trend
                   FROM unnest(%(partner_ids)s::int[], %(previous)s::int[], %(insufficient)s::bool[],
                               %(blacklisted)s::bool[], %(scores)s::numeric[], %(levels)s::int[],
                               %(trends)s::varchar[])
                        AS t(partner_id, previous_level_id, insufficient, blacklisted, score,
                             level_id, trend)
-                  JOIN res_partner p ON p.id = t.partner_id
              RETURNING partner_id, id
                 """,
                 run_id=self.id,
@@ -669,11 +677,11 @@ class CustomerGradingRun(models.Model):
                 """
                 SELECT partner_id, indicator_id, value, option_id
                   FROM customer_grading_value
-                 WHERE partner_id = ANY(%(partner_ids)s)
+                 WHERE partner_id = ANY(%(partner_ids)s::int[])
                    AND indicator_id = ANY(%(indicator_ids)s)
                    AND company_id = %(company_id)s
                 """,
-                partner_ids=partner_ids,
+                partner_ids=pg_arrays.array_literal(partner_ids),
                 indicator_ids=[spec["id"] for spec in indicators if spec["source"] == "manual"],
                 company_id=self.company_id.id,
             )
@@ -722,7 +730,7 @@ class CustomerGradingRun(models.Model):
     def _insert_lines(self, lines):
         """Store breakdown lines ``(result, indicator, raw value, level, score,
         weight, points)`` in one statement."""
-        columns = [list(column) for column in zip(*lines, strict=True)]
+        columns = [pg_arrays.array_literal(column) for column in zip(*lines, strict=True)]
         self.env.cr.execute(
             SQL(
                 """
@@ -739,13 +747,24 @@ class CustomerGradingRun(models.Model):
             )
         )
 
+    def _rank_specs(self):
+        return [spec for spec in self._indicator_specs() if spec["params"]["rule"] == "rank"]
+
+    def _needs_rank_populations(self):
+        """A full run ranks its customers among themselves: before its first
+        batch, it gathers their values of the rank indicators."""
+        return not self.is_partial and not self.rank_populations and bool(self._rank_specs())
+
+    def _gather_rank_populations(self):
+        self.rank_populations = self._rank_populations(self.partner_queue or [])
+
     def _rank_populations(self, partner_ids):
         """``{indicator id: sorted raw values}`` a full run's rank indicators compare with.
 
         The customers are ranked among themselves, those with data; their
         values are measured here at once, so that every batch scores completely.
         """
-        specs = [spec for spec in self._indicator_specs() if spec["params"]["rule"] == "rank"]
+        specs = self._rank_specs()
         if not specs:
             return {}
         raw_values, active = self.env["customer.grading.measure"]._measure(
@@ -755,6 +774,7 @@ class CustomerGradingRun(models.Model):
             self.date_to,
             self.total_margin,
             payments=False,
+            whole_company=True,
         )
         manual = self._manual_values(partner_ids, specs)
         graded = active | {partner_id for partner_id, _indicator in manual}
@@ -815,7 +835,7 @@ class CustomerGradingRun(models.Model):
     # Application of the grades, in batches
     # ------------------------------------------------------------------
 
-    def _apply_step(self):
+    def _apply_step(self, limit=None):
         """Give the next batch of customers their grade; 0 once the run is applied.
 
         Only the grading columns of the customers are written, so that a
@@ -833,14 +853,14 @@ class CustomerGradingRun(models.Model):
                 """,
                 run_id=self.id,
                 applied=self.applied_result_id,
-                limit=self._batch_size(),
+                limit=limit or self._batch_size(),
             )
         )
         result_ids = [row[0] for row in self.env.cr.fetchall()]
         if result_ids:
             self._apply_results(result_ids)
             self.applied_result_id = result_ids[-1]
-        if len(result_ids) < self._batch_size() or not self._result_count(
+        if len(result_ids) < (limit or self._batch_size()) or not self._result_count(
             after=self.applied_result_id, limit=1
         ):
             self.write({"state": "applied", "applied_date": fields.Datetime.now()})

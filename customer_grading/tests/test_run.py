@@ -268,6 +268,9 @@ class TestRun(GradingCase):
 
         self.assertEqual(Run._cron_process_runs(), 3)  # started: 3 customers to grade
         self.assertEqual((run.state, run.progress, len(run.partner_queue)), ("computing", 0, 3))
+        self.assertFalse(run.rank_populations)
+        self.assertEqual(Run._cron_process_runs(), 3)  # a step to rank the customers
+        self.assertEqual(len(run.rank_populations[str(self.indicators["annual_amount"].id)]), 2)
         self.assertEqual(Run._cron_process_runs(), 2)
         self.assertEqual((run.progress, len(run.result_ids)), (1, 1))
         # a batch that fails is rolled back alone; the next call resumes

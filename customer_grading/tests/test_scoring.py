@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo.tests import BaseCase
 
-from ..tools import periods, scoring
+from ..tools import periods, pg_arrays, scoring
 
 
 class TestScoring(BaseCase):
@@ -82,3 +82,8 @@ class TestScoring(BaseCase):
             periods.previous_period(date(2025, 10, 1), date(2026, 9, 30)),
             (date(2024, 10, 1), date(2025, 9, 30)),
         )
+
+    def test_array_literal(self):
+        self.assertEqual(pg_arrays.array_literal([1, None, 2.5, True]), "{1,NULL,2.5,t}")
+        self.assertEqual(pg_arrays.array_literal(["up", 'a"b\\c']), '{"up","a\\"b\\\\c"}')
+        self.assertEqual(pg_arrays.array_literal([]), "{}")

@@ -1,1 +1,1 @@
-from . import blacklist_keys, periods, scoring
+from . import blacklist_keys, periods, pg_arrays, scoring
