@@ -19,7 +19,6 @@ DECISION_FIELDS = {
     "state",
     "approved_by_id",
     "date_approved",
-    "date_start",
     "lifted_by_id",
     "date_lifted",
 }
@@ -99,7 +98,7 @@ class CustomerGradingBlacklist(models.Model):
         string="In Force Since",
         copy=False,
         tracking=True,
-        help="Set on approval (today unless a date is given).",
+        help="The date the entry takes effect; today when approved without one.",
     )
     lifted_by_id = fields.Many2one(
         "res.users", string="Lifted By", readonly=True, copy=False, tracking=True
@@ -129,12 +128,16 @@ class CustomerGradingBlacklist(models.Model):
         self._check_decision_rights(vals_list)
         entries = super().create([self._with_commercial_partner(vals) for vals in vals_list])
         entries._invalidate_partner_flags()
+        if any("evidence_ids" in vals for vals in vals_list):
+            entries._link_evidence()
         return entries
 
     def write(self, vals):
         self._check_decision_rights([vals])
         result = super().write(self._with_commercial_partner(vals))
         self._invalidate_partner_flags()
+        if "evidence_ids" in vals:
+            self._link_evidence()
         return result
 
     def unlink(self):
@@ -186,7 +189,6 @@ class CustomerGradingBlacklist(models.Model):
                     "date_start": entry.date_start or today,
                 }
             )
-        self._link_evidence()
         return True
 
     def action_lift(self):

@@ -565,10 +565,7 @@ class CustomerGradingRun(models.Model):
         )
         manual = self._manual_values(partner_ids, indicators)
         manual_partners = {partner_id for partner_id, _indicator in manual}
-        previous_levels = self._current_levels(partner_ids)
-        blacklisted = self.env["customer.grading.blacklist"]._blacklisted(
-            self.company_id, partner_ids
-        )
+        previous_levels, blacklisted = self._partner_standing(partner_ids)
         grader = self._grader(previous_levels.values())
         # read once: each read of a Json field copies it
         populations = (
@@ -604,20 +601,27 @@ class CustomerGradingRun(models.Model):
             ]
         )
 
-    def _current_levels(self, partner_ids):
-        """``{partner: grade in force in the run's company}``."""
+    def _partner_standing(self, partner_ids):
+        """``({partner: grade in force}, {blacklisted partners})`` in the run's
+        company, read in one query."""
         self.env.cr.execute(
             SQL(
                 """
-                SELECT id, (grading_level_id ->> %s)::int FROM res_partner
-                 WHERE id = ANY(%s::int[]) AND grading_level_id ? %s
+                SELECT p.id, (p.grading_level_id ->> %(key)s)::int,
+                       EXISTS(SELECT 1 FROM customer_grading_blacklist b
+                               WHERE b.partner_id = p.id AND b.state = 'active'
+                                 AND b.company_id = %(company_id)s)
+                  FROM res_partner p
+                 WHERE p.id = ANY(%(partner_ids)s::int[])
                 """,
-                str(self.company_id.id),
-                pg_arrays.array_literal(partner_ids),
-                str(self.company_id.id),
+                key=str(self.company_id.id),
+                company_id=self.company_id.id,
+                partner_ids=pg_arrays.array_literal(partner_ids),
             )
         )
-        return dict(self.env.cr.fetchall())
+        rows = self.env.cr.fetchall()
+        levels = {partner_id: level for partner_id, level, _blacklisted in rows if level}
+        return levels, {partner_id for partner_id, _level, blacklisted in rows if blacklisted}
 
     def _insert_results(self, results):
         """Store a batch of results; returns ``{partner: result id}``."""

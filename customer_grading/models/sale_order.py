@@ -15,35 +15,39 @@ class SaleOrder(models.Model):
         """Refuse confirmed sales (and, if the company says so, quotations) for
         blacklisted customers, whatever the entry point: a constraint also
         holds for imports, duplicated orders and RPC calls."""
-        for order in self:
-            if order.state == "sale" or (
-                order.state in ("draft", "sent")
-                and order.company_id.grading_blacklist_blocks_quotations
-            ):
-                order._raise_if_blacklisted()
-
-    def _raise_if_blacklisted(self):
-        self.ensure_one()
-        customer = self.partner_id.commercial_partner_id
-        reason = (
-            self.env["customer.grading.blacklist"]
-            ._blacklisted(self.company_id, customer.ids)
-            .get(customer.id)
+        checked = self.filtered(
+            lambda order: (
+                order.state == "sale"
+                or (
+                    order.state in ("draft", "sent")
+                    and order.company_id.grading_blacklist_blocks_quotations
+                )
+            )
         )
-        if not reason:
-            return
-        label = self.env["customer.grading.blacklist"]._reason_label(reason)
+        Blacklist = self.env["customer.grading.blacklist"]
+        for company in checked.company_id:
+            orders = checked.filtered(lambda order, company=company: order.company_id == company)
+            customers = orders.partner_id.commercial_partner_id
+            reasons = Blacklist._blacklisted(company, customers.ids)
+            for order in orders:
+                reason = reasons.get(order.partner_id.commercial_partner_id.id)
+                if reason:
+                    order._raise_blacklisted(Blacklist._reason_label(reason))
+
+    def _raise_blacklisted(self, reason):
+        self.ensure_one()
+        customer = self.partner_id.commercial_partner_id.display_name
         if self.state == "sale":
             message = self.env._(
                 "%(order)s cannot be confirmed: %(customer)s is blacklisted (%(reason)s).",
                 order=self.name,
-                customer=customer.display_name,
-                reason=label,
+                customer=customer,
+                reason=reason,
             )
         else:
             message = self.env._(
                 "No quotation for %(customer)s: the customer is blacklisted (%(reason)s).",
-                customer=customer.display_name,
-                reason=label,
+                customer=customer,
+                reason=reason,
             )
         raise ValidationError(message)
