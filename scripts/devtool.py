@@ -194,7 +194,7 @@ def drop_database(name):
         conn.close()
     import odoo  # noqa: PLC0415
 
-    odoo.tools.config.parse_config([])
+    # the default data directory, or the one of the configuration already parsed
     filestore = Path(odoo.tools.config["data_dir"]) / "filestore" / name
     shutil.rmtree(filestore, ignore_errors=True)
 
