@@ -13,6 +13,8 @@ from . import (
     customer_grading_run,
     customer_grading_scheme,
     customer_grading_value,
+    customer_grading_visit,
+    customer_grading_visit_compliance,
     res_company,
     res_config_settings,
     res_partner,

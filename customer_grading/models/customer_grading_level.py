@@ -34,6 +34,22 @@ class CustomerGradingLevel(models.Model):
         help="Colour of the grade badge.",
     )
     description = fields.Text(translate=True)
+    visit_period = fields.Selection(
+        [("month", "Month"), ("quarter", "Quarter")],
+        default="month",
+        required=True,
+        help="Calendar period over which the visits to customers of this grade are counted.",
+    )
+    visit_frequency_signed = fields.Integer(
+        string="Visits per Period (Signed)",
+        help="Visits the salesperson owes each signed customer (contract in force) of "
+        "this grade per period; 0: no requirement.",
+    )
+    visit_frequency_potential = fields.Integer(
+        string="Visits per Period (Potential)",
+        help="Visits the salesperson owes each potential customer (no contract yet) of "
+        "this grade per period; 0: no requirement.",
+    )
 
     _sql_constraints = [
         (
@@ -46,12 +62,21 @@ class CustomerGradingLevel(models.Model):
             "CHECK(min_score >= 0 AND min_score <= 100)",
             "A grade's minimum score lies between 0 and 100.",
         ),
+        (
+            "visit_frequency_positive",
+            "CHECK(visit_frequency_signed >= 0 AND visit_frequency_potential >= 0)",
+            "A grade's visit frequency cannot be negative.",
+        ),
     ]
 
     @api.depends("code", "name")
     def _compute_display_name(self):
         for level in self:
             level.display_name = level.code or ""
+
+    def _visit_frequency(self, is_signed):
+        self.ensure_one()
+        return self.visit_frequency_signed if is_signed else self.visit_frequency_potential
 
     @api.constrains("min_score", "sequence", "scheme_id")
     def _check_scheme_levels(self):

@@ -20,3 +20,14 @@ class ResCompany(models.Model):
         help="Propose reduced cooperation or blacklisting to the sales manager of a "
         "customer graded with the lowest grade this many periods in a row (0: never).",
     )
+    grading_visit_max_days_ahead = fields.Integer(
+        string="Visits Planned at Most",
+        default=90,
+        help="Refuse visits dated more than this many days ahead.",
+    )
+    grading_visit_on_site_only = fields.Boolean(
+        string="Only On-site Visits Count",
+        default=True,
+        help="Count only on-site visits towards a grade's visit frequency; phone and "
+        "video calls are recorded but do not count.",
+    )

@@ -20,6 +20,12 @@ class ResConfigSettings(models.TransientModel):
     grading_elimination_periods = fields.Integer(
         related="company_id.grading_elimination_periods", readonly=False
     )
+    grading_visit_max_days_ahead = fields.Integer(
+        related="company_id.grading_visit_max_days_ahead", readonly=False
+    )
+    grading_visit_on_site_only = fields.Boolean(
+        related="company_id.grading_visit_on_site_only", readonly=False
+    )
     grading_batch_size = fields.Integer(
         string="Grading Batch Size",
         config_parameter="customer_grading.batch_size",

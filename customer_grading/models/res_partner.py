@@ -102,6 +102,48 @@ class ResPartner(models.Model):
         help="A manual indicator was not reviewed within the review interval.",
     )
 
+    is_signed_customer = fields.Boolean(
+        string="Signed Customer",
+        company_dependent=True,
+        help="A contract is in force with this customer; otherwise it is a potential "
+        "customer. Each grade owes signed and potential customers different visit "
+        "frequencies.",
+    )
+    grading_visit_count = fields.Integer(
+        string="Visits", compute="_compute_grading_visits", groups=GROUP_USER
+    )
+    grading_last_visit_date = fields.Date(
+        string="Last Visit", compute="_compute_grading_visits", groups=GROUP_USER
+    )
+    grading_visits_done = fields.Integer(
+        string="Visits Done",
+        compute="_compute_grading_visits",
+        groups=GROUP_USER,
+        help="Visits done in the current period of the customer's grade.",
+    )
+    grading_visits_required = fields.Integer(
+        string="Visits Required",
+        compute="_compute_grading_visits",
+        groups=GROUP_USER,
+        help="Visits the customer's grade requires in the current period.",
+    )
+    grading_visit_period_end = fields.Date(
+        string="Visit Period Ends", compute="_compute_grading_visits", groups=GROUP_USER
+    )
+    grading_visit_due_date = fields.Date(
+        string="Next Visit Due",
+        compute="_compute_grading_visits",
+        groups=GROUP_USER,
+        help="The day by which the next visit is due, the period's visits spread evenly.",
+    )
+    grading_visit_behind = fields.Boolean(
+        string="Visits Behind",
+        compute="_compute_grading_visits",
+        search="_search_grading_visit_behind",
+        groups=GROUP_USER,
+        help="Visits are still owed to this customer in the current period.",
+    )
+
     is_blacklisted = fields.Boolean(
         string="Blacklisted",
         compute="_compute_blacklist",
@@ -168,6 +210,45 @@ class ResPartner(models.Model):
         return [("id", "in" if positive else "not in", stale.subselect("partner_id"))]
 
     @api.depends_context("company")
+    @api.depends("commercial_partner_id", "grading_level_id", "is_signed_customer")
+    def _compute_grading_visits(self):
+        company = self.env.company
+        customers = self.commercial_partner_id.filtered("id")
+        figures = self.env["customer.grading.visit.compliance"]._measure(
+            company, customers, fields.Date.context_today(self)
+        )
+        counts = dict(
+            self.env["customer.grading.visit"]
+            .sudo()
+            ._read_group(
+                [("company_id", "=", company.id), ("partner_id", "in", customers.ids)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            customer = partner.commercial_partner_id
+            values = figures.get(customer.id, {})
+            partner.grading_visit_count = counts.get(customer, 0)
+            partner.grading_last_visit_date = values.get("last_visit_date", False)
+            partner.grading_visits_done = values.get("done", 0)
+            partner.grading_visits_required = values.get("required", 0)
+            partner.grading_visit_period_end = values.get("period_end", False)
+            partner.grading_visit_due_date = values.get("due_date") or False
+            partner.grading_visit_behind = values.get("done", 0) < values.get("required", 0)
+
+    def _search_grading_visit_behind(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on visits behind."))
+        behind = (
+            self.env["customer.grading.visit.compliance"]
+            .sudo()
+            ._search([("company_id", "=", self.env.company.id), ("is_behind", "=", True)])
+        )
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", behind.subselect("partner_id"))]
+
+    @api.depends_context("company")
     @api.depends("commercial_partner_id")
     def _compute_blacklist(self):
         customer_ids = [pid for pid in self.commercial_partner_id._origin.ids if pid]
@@ -209,6 +290,10 @@ class ResPartner(models.Model):
         result = super().write(vals)
         if ADMISSION_FIELDS & vals.keys():
             self._check_blacklist_admission()
+        if "is_signed_customer" in vals:
+            self.env["customer.grading.visit.compliance"].sudo()._refresh(
+                self.env.company, self.commercial_partner_id
+            )
         return result
 
     def _grading_sales_manager(self):
@@ -327,6 +412,35 @@ class ResPartner(models.Model):
                     grades=run.distribution or "-",
                 ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_grading_view_visits(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_grading.customer_grading_visit_action"
+        )
+        customer = self.commercial_partner_id
+        action["domain"] = [("partner_id", "=", customer.id)]
+        action["context"] = {"default_partner_id": customer.id}
+        return action
+
+    def action_grading_plan_visit(self):
+        """A new planned visit to this customer, with its address and contacts."""
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Plan a Visit"),
+            "res_model": "customer.grading.visit",
+            "view_mode": "form",
+            "target": "current",
+            "context": {
+                "default_partner_id": customer.id,
+                "default_attendee_ids": (self - customer).ids,
+                "default_planned_content": self.env._(
+                    "Service satisfaction, logistics needs, competitors, business outlook."
+                ),
             },
         }
 

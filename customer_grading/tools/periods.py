@@ -40,3 +40,21 @@ def previous_period(date_from, date_to):
     months = relativedelta(date_to + timedelta(days=1), date_from)
     length = relativedelta(months=months.years * 12 + months.months, days=months.days)
     return date_from - length, date_from - timedelta(days=1)
+
+
+def visit_period(day, period="month"):
+    """First and last day of the calendar month or quarter containing ``day``."""
+    if period == "quarter":
+        return quarter_bounds(*quarter_of(day))
+    start = day.replace(day=1)
+    return start, start + relativedelta(months=1) - timedelta(days=1)
+
+
+def visit_due_date(period_start, period_end, done, required):
+    """The day by which the next visit is due, visits spread evenly over the
+    period: with four a month, the first is due on the 8th, the second on the
+    15th… ``None`` when the period's visits are all done."""
+    if done >= required:
+        return None
+    days = (period_end - period_start).days + 1
+    return period_start + timedelta(days=-(-(done + 1) * days // required) - 1)

@@ -1,0 +1,345 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
+
+VISIT_TYPES = [
+    ("on_site", "On-site visit"),
+    ("phone", "Phone call"),
+    ("video", "Video call"),
+    ("other", "Other"),
+]
+
+# Written by the approval action only.
+APPROVAL_FIELDS = {"approver_id", "date_approved"}
+
+# Changes that move a customer's visit compliance.
+COMPLIANCE_FIELDS = {"state", "visit_date", "partner_id", "visit_type", "company_id"}
+
+
+class CustomerGradingVisit(models.Model):
+    """A customer visit record (附表3 客户拜访记录表)."""
+
+    _name = "customer.grading.visit"
+    _description = "Customer Visit"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "visit_date desc, id desc"
+    _check_company_auto = True
+
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Salesperson",
+        required=True,
+        index=True,
+        default=lambda self: self.env.user,
+        tracking=True,
+        domain="[('share', '=', False)]",
+    )
+    visit_date = fields.Datetime(
+        string="Visit Date",
+        required=True,
+        index=True,
+        default=fields.Datetime.now,
+        tracking=True,
+    )
+    visit_day = fields.Date(
+        compute="_compute_visit_day",
+        store=True,
+        index=True,
+        help="The visit's date in the salesperson's time zone: the day it counts for.",
+    )
+    duration = fields.Float(default=1.0, help="Expected or actual length, in hours.")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        domain="[('parent_id', '=', False)]",
+        check_company=True,
+    )
+    grading_level_id = fields.Many2one(
+        "customer.grading.level",
+        string="Grade at Visit",
+        compute="_compute_grading_level_id",
+        store=True,
+        precompute=True,
+        help="The customer's grade when the visit was recorded; kept when the grade changes.",
+    )
+    visit_type = fields.Selection(
+        VISIT_TYPES, string="Type", default="on_site", required=True, tracking=True
+    )
+    address = fields.Char(
+        string="Meeting Address",
+        compute="_compute_address",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    colleague_ids = fields.Many2many(
+        "res.users",
+        "customer_grading_visit_colleague_rel",
+        "visit_id",
+        "user_id",
+        string="Accompanying Colleagues",
+        domain="[('share', '=', False)]",
+    )
+    attendee_ids = fields.Many2many(
+        "res.partner",
+        "customer_grading_visit_attendee_rel",
+        "visit_id",
+        "partner_id",
+        string="Customer Attendees",
+        domain="[('parent_id', '=', partner_id)]",
+        help="The customer's contacts who took part, with their position and phone.",
+    )
+    planned_content = fields.Text(string="Planned Content", help="What the visit is to cover.")
+    actual_content = fields.Text(string="Actual Content", help="What was actually discussed.")
+    next_steps = fields.Text(string="Next Steps")
+    needs_support = fields.Boolean(
+        string="Needs Support", tracking=True, help="Support from other departments is needed."
+    )
+    support_department = fields.Char(
+        string="Support From", help="Departments whose support is needed: logistics, finance…"
+    )
+    note = fields.Text(string="Remarks")
+    state = fields.Selection(
+        [("planned", "Planned"), ("done", "Done"), ("approved", "Approved")],
+        default="planned",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    is_overdue = fields.Boolean(
+        string="Overdue",
+        compute="_compute_is_overdue",
+        search="_search_is_overdue",
+        help="Planned for a past date and not marked done.",
+    )
+    approver_id = fields.Many2one("res.users", string="Approver", readonly=True, copy=False)
+    date_approved = fields.Date(string="Approval Date", readonly=True, copy=False)
+
+    @api.depends("partner_id", "visit_date")
+    def _compute_display_name(self):
+        for visit in self:
+            day = visit.visit_day or (visit.visit_date and visit.visit_date.date())
+            visit.display_name = " – ".join(
+                part for part in (visit.partner_id.name, day and str(day)) if part
+            )
+
+    @api.depends("visit_date", "user_id.tz")
+    def _compute_visit_day(self):
+        for visit in self:
+            if not visit.visit_date:
+                visit.visit_day = False
+                continue
+            local = visit.with_context(tz=visit.user_id.tz or "UTC")
+            visit.visit_day = fields.Datetime.context_timestamp(local, visit.visit_date).date()
+
+    @api.depends("partner_id", "company_id")
+    def _compute_grading_level_id(self):
+        for visit in self:
+            partner = visit.partner_id.sudo().with_company(visit.company_id)
+            visit.grading_level_id = partner.grading_level_id
+
+    @api.depends("partner_id")
+    def _compute_address(self):
+        for visit in self.filtered("partner_id"):
+            address = visit.partner_id._display_address(without_company=True)
+            visit.address = ", ".join(line for line in address.splitlines() if line.strip())
+
+    @api.depends("state", "visit_date")
+    @api.depends_context("uid")
+    def _compute_is_overdue(self):
+        now = fields.Datetime.now()
+        for visit in self:
+            visit.is_overdue = visit.state == "planned" and visit.visit_date < now
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on overdue visits."))
+        now = fields.Datetime.now()
+        if (operator == "=") == value:
+            return [("state", "=", "planned"), ("visit_date", "<", now)]
+        return ["|", ("state", "!=", "planned"), ("visit_date", ">=", now)]
+
+    @api.constrains("visit_date", "company_id")
+    def _check_visit_date_ahead(self):
+        now = fields.Datetime.now()
+        for visit in self:
+            days = visit.company_id.grading_visit_max_days_ahead
+            if days and visit.visit_date > now + timedelta(days=days):
+                raise ValidationError(
+                    self.env._(
+                        "A visit cannot be planned more than %(days)s days ahead.", days=days
+                    )
+                )
+
+    @api.constrains("attendee_ids", "partner_id")
+    def _check_attendees(self):
+        for visit in self:
+            strangers = visit.attendee_ids.filtered(
+                lambda p, v=visit: p.commercial_partner_id != v.partner_id
+            )
+            if strangers:
+                raise ValidationError(
+                    self.env._(
+                        "%(contacts)s do not belong to %(customer)s.",
+                        contacts=", ".join(strangers.mapped("name")),
+                        customer=visit.partner_id.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_required_values(vals)
+            self._check_approval_rights(vals)
+        visits = super().create([self._with_commercial_partner(vals) for vals in vals_list])
+        visits._refresh_compliance()
+        return visits
+
+    def write(self, vals):
+        self._check_required_values(vals, update=True)
+        self._check_approval_rights(vals)
+        if any(visit.state == "approved" for visit in self) and not self._is_manager():
+            raise UserError(self.env._("An approved visit can only be changed by a manager."))
+        before = self._compliance_keys() if COMPLIANCE_FIELDS & vals.keys() else None
+        result = super().write(self._with_commercial_partner(vals))
+        if before is not None:
+            self._refresh_compliance(before)
+        return result
+
+    def unlink(self):
+        if any(visit.state != "planned" for visit in self):
+            raise UserError(
+                self.env._("Only a planned visit can be deleted; a done visit is a record.")
+            )
+        return super().unlink()
+
+    def _check_required_values(self, vals, update=False):
+        missing = {
+            "partner_id": self.env._("A visit needs a customer."),
+            "visit_date": self.env._("A visit needs a date."),
+        }
+        for field, message in missing.items():
+            if (field in vals or not update) and not vals.get(field):
+                raise ValidationError(message)
+
+    def _check_approval_rights(self, vals):
+        if APPROVAL_FIELDS & vals.keys() or vals.get("state") == "approved":
+            self._check_manager()
+
+    def _with_commercial_partner(self, vals):
+        """Visits count for the customer company: a contact stands for it."""
+        if vals.get("partner_id"):
+            partner = self.env["res.partner"].browse(vals["partner_id"])
+            vals = {**vals, "partner_id": partner.commercial_partner_id.id}
+        return vals
+
+    def _is_manager(self):
+        return self.env.su or self.env.user.has_group(GROUP_MANAGER)
+
+    def _check_manager(self):
+        if not self._is_manager():
+            raise AccessError(self.env._("Only a grading manager approves visits."))
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_done(self):
+        """Record that the visits took place: they count towards the customers'
+        visit frequency and wait for a manager's approval."""
+        if any(visit.state != "planned" for visit in self):
+            raise UserError(self.env._("Only a planned visit can be marked done."))
+        now = fields.Datetime.now()
+        for visit in self:
+            vals = {"state": "done"}
+            if visit.visit_date > now:
+                vals["visit_date"] = now  # done earlier than planned
+            visit.write(vals)
+        self._close_visit_due_activities()
+        self._schedule_approval()
+        return True
+
+    def action_approve(self):
+        """A manager approves the visit records of other salespeople."""
+        self._check_manager()
+        if any(visit.state != "done" for visit in self):
+            raise UserError(self.env._("Only a done visit can be approved."))
+        if any(visit.user_id == self.env.user for visit in self):
+            raise UserError(self.env._("You cannot approve your own visit."))
+        self.write(
+            {
+                "state": "approved",
+                "approver_id": self.env.uid,
+                "date_approved": fields.Date.context_today(self),
+            }
+        )
+        self.activity_feedback(["customer_grading.mail_activity_type_visit_approval"])
+        return True
+
+    def action_reset_to_planned(self):
+        if any(visit.state != "done" for visit in self):
+            raise UserError(self.env._("Only a done visit, not approved yet, goes back to planned."))
+        self.write({"state": "planned"})
+        self.activity_unlink(["customer_grading.mail_activity_type_visit_approval"])
+        return True
+
+    # ------------------------------------------------------------------
+    # Activities and compliance
+    # ------------------------------------------------------------------
+
+    def _schedule_approval(self):
+        for visit in self:
+            manager = visit.partner_id._grading_sales_manager() or visit.user_id.sale_team_id.user_id
+            if manager and manager != visit.user_id:
+                visit.activity_schedule(
+                    "customer_grading.mail_activity_type_visit_approval", user_id=manager.id
+                )
+
+    def _close_visit_due_activities(self):
+        """A visit done closes the customer's open 'visit due' reminder."""
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", self.partner_id.ids),
+                    (
+                        "activity_type_id",
+                        "=",
+                        self.env.ref("customer_grading.mail_activity_type_visit_due").id,
+                    ),
+                ]
+            )
+        )
+        for activity in activities:
+            visits = self.filtered(lambda v, a=activity: v.partner_id.id == a.res_id)
+            activity.action_feedback(
+                feedback=self.env._(
+                    "Visited on %(date)s.", date=max(visits.mapped("visit_day"))
+                )
+            )
+
+    def _compliance_keys(self):
+        return {(visit.company_id, visit.partner_id) for visit in self}
+
+    def _refresh_compliance(self, before=None):
+        """Bring the compliance of the visited customers up to date."""
+        keys = self._compliance_keys() | (before or set())
+        by_company = {}
+        for company, partner in keys:
+            by_company[company] = by_company.get(company, partner.browse()) | partner
+        Compliance = self.env["customer.grading.visit.compliance"].sudo()
+        for company, partners in by_company.items():
+            Compliance._refresh(company, partners)

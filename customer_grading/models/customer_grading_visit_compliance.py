@@ -1,0 +1,226 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from ..tools import periods
+
+GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
+COUNTED_STATES = ("done", "approved")
+
+
+class CustomerGradingVisitCompliance(models.Model):
+    """Each graded customer's visits in the current period against its grade's
+    frequency: one row per customer and company, rebuilt every night by the
+    reminder action and whenever one of its visits changes."""
+
+    _name = "customer.grading.visit.compliance"
+    _description = "Customer Visit Compliance"
+    _order = "is_behind desc, due_date, id"
+    _rec_name = "partner_id"
+
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, readonly=True
+    )
+    user_id = fields.Many2one("res.users", string="Salesperson", index=True, readonly=True)
+    level_id = fields.Many2one("customer.grading.level", string="Grade", readonly=True)
+    is_signed = fields.Boolean(string="Signed", readonly=True)
+    period_start = fields.Date(readonly=True)
+    period_end = fields.Date(readonly=True)
+    visits_required = fields.Integer(string="Visits Required", readonly=True)
+    visits_done = fields.Integer(string="Visits Done", readonly=True)
+    visits_missing = fields.Integer(string="Visits Missing", readonly=True)
+    compliance_rate = fields.Float(
+        string="Compliance (%)",
+        aggregator="avg",
+        digits=(16, 1),
+        readonly=True,
+        help="Visits done over visits required this period, at most 100 %.",
+    )
+    is_behind = fields.Boolean(
+        string="Behind", index=True, readonly=True, help="Visits are still owed this period."
+    )
+    due_date = fields.Date(
+        string="Next Visit Due",
+        readonly=True,
+        help="The day by which the next visit is due, the period's visits spread evenly.",
+    )
+    last_visit_date = fields.Date(string="Last Visit", readonly=True)
+
+    _sql_constraints = [
+        (
+            "partner_company_uniq",
+            "UNIQUE(partner_id, company_id)",
+            "A customer has one visit compliance per company.",
+        )
+    ]
+
+    # ------------------------------------------------------------------
+    # Measure
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _counted_visits_domain(self, company):
+        domain = [("company_id", "=", company.id), ("state", "in", COUNTED_STATES)]
+        if company.grading_visit_on_site_only:
+            domain.append(("visit_type", "=", "on_site"))
+        return domain
+
+    @api.model
+    def _measure(self, company, partners, today):
+        """``{partner id: figures}`` of the current period, in two grouped queries
+        on the visits whatever the number of customers."""
+        partners = partners.sudo().with_company(company)
+        quarter = periods.visit_period(today, "quarter")
+        month = periods.visit_period(today, "month")
+        Visit = self.env["customer.grading.visit"].sudo()
+        done_by_month = defaultdict(dict)
+        for partner, month_start, count in Visit._read_group(
+            [
+                *self._counted_visits_domain(company),
+                ("partner_id", "in", partners.ids),
+                ("visit_day", ">=", quarter[0]),
+                ("visit_day", "<=", quarter[1]),
+            ],
+            ["partner_id", "visit_day:month"],
+            ["__count"],
+        ):
+            done_by_month[partner.id][month_start] = count
+        last_visit = dict(
+            Visit._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "in", COUNTED_STATES),
+                    ("partner_id", "in", partners.ids),
+                ],
+                ["partner_id"],
+                ["visit_day:max"],
+            )
+        )
+        figures = {}
+        for partner in partners:
+            level = partner.grading_level_id
+            start, end = quarter if level.visit_period == "quarter" else month
+            required = level._visit_frequency(partner.is_signed_customer) if level else 0
+            done = sum(
+                count
+                for month_start, count in done_by_month[partner.id].items()
+                if start <= month_start <= end
+            )
+            figures[partner.id] = {
+                "level": level,
+                "is_signed": partner.is_signed_customer,
+                "period_start": start,
+                "period_end": end,
+                "required": required,
+                "done": done,
+                "due_date": periods.visit_due_date(start, end, done, required),
+                "last_visit_date": last_visit.get(partner, False),
+            }
+        return figures
+
+    # ------------------------------------------------------------------
+    # Rows of the overview
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _refresh(self, company, partners=None, today=None):
+        """Rebuild the rows of ``partners`` (all graded customers when ``None``)."""
+        today = today or fields.Date.context_today(self)
+        rows = self.sudo().with_context(active_test=False)
+        if partners is None:
+            partners = (
+                self.env["res.partner"]
+                .sudo()
+                .with_company(company)
+                .search([("parent_id", "=", False), ("grading_level_id", "!=", False)])
+            )
+            rows.search([("company_id", "=", company.id)]).unlink()
+        else:
+            rows.search([("company_id", "=", company.id), ("partner_id", "in", partners.ids)]).unlink()
+        figures = self._measure(company, partners, today)
+        owners = {partner.id: partner.user_id.id for partner in partners.sudo()}
+        return rows.create(
+            [
+                self._row_values(company, partner_id, owners[partner_id], values)
+                for partner_id, values in figures.items()
+                if values["required"]
+            ]
+        )
+
+    @api.model
+    def _row_values(self, company, partner_id, user_id, values):
+        required, done = values["required"], values["done"]
+        return {
+            "company_id": company.id,
+            "partner_id": partner_id,
+            "user_id": user_id,
+            "level_id": values["level"].id,
+            "is_signed": values["is_signed"],
+            "period_start": values["period_start"],
+            "period_end": values["period_end"],
+            "visits_required": required,
+            "visits_done": done,
+            "visits_missing": max(required - done, 0),
+            "compliance_rate": 100.0 * min(done, required) / required,
+            "is_behind": done < required,
+            "due_date": values["due_date"],
+            "last_visit_date": values["last_visit_date"],
+        }
+
+    def action_refresh(self):
+        """Recompute the overview of the current company now."""
+        if not self.env.user.has_group(GROUP_MANAGER):
+            raise AccessError(self.env._("Only a grading manager refreshes the visit compliance."))
+        self._refresh(self.env.company)
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    # ------------------------------------------------------------------
+    # Daily reminders
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_visit_reminders(self):
+        """Every day: rebuild the overview and remind the salespeople of the
+        customers that are behind, one open activity per customer."""
+        for company in self.env["res.company"].search([]):
+            self._refresh(company)
+            self._remind(company)
+
+    @api.model
+    def _remind(self, company):
+        activity_type = self.env.ref("customer_grading.mail_activity_type_visit_due")
+        rows = self.sudo().search([("company_id", "=", company.id)])
+        Activity = self.env["mail.activity"].sudo()
+        open_activities = Activity.search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", rows.partner_id.ids),
+                ("activity_type_id", "=", activity_type.id),
+            ]
+        )
+        reminded = set(open_activities.mapped("res_id"))
+        behind = rows.filtered(lambda row: row.is_behind and row.user_id)
+        Activity.with_context(mail_activity_quick_update=True).create(
+            [
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": row.partner_id.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": row.user_id.id,
+                    "date_deadline": row.due_date,
+                    "summary": self.env._(
+                        "%(done)s of %(required)s visits done this period",
+                        done=row.visits_done,
+                        required=row.visits_required,
+                    ),
+                }
+                for row in behind
+                if row.partner_id.id not in reminded
+            ]
+        )
+        up_to_date = set(rows.filtered(lambda row: not row.is_behind).partner_id.ids)
+        open_activities.filtered(lambda a: a.res_id in up_to_date).action_feedback(
+            feedback=self.env._("The customer's visits are up to date.")
+        )

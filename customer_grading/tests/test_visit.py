@@ -1,0 +1,220 @@
+from datetime import datetime
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, tagged
+
+from .common import GradingCase
+
+
+class VisitCase(GradingCase):
+    """Customers graded A, a sales team led by the manager, and visit helpers."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Visit = cls.env["customer.grading.visit"]
+        cls.env["crm.team"].create(
+            {
+                "name": "Visits Team",
+                "user_id": cls.manager.id,
+                "member_ids": [(6, 0, (cls.salesman_1 | cls.salesman_2).ids)],
+            }
+        )
+        cls.customer = cls._customer(
+            "Visited Machinery", user=cls.salesman_1, street="1 Harbour Road", city="Ningbo"
+        )
+        cls.buyer = cls.env["res.partner"].create(
+            {
+                "name": "Wang Fang",
+                "parent_id": cls.customer.id,
+                "function": "Purchasing Manager",
+                "phone": "+86 574 5555 0101",
+            }
+        )
+        cls._grade(cls.customer, "A")
+
+    @classmethod
+    def _grade(cls, partner, code, signed=False, company=None):
+        partner = partner.sudo().with_company(company or cls.company)
+        partner.write(
+            {
+                "grading_level_id": cls.levels[code].id if code else False,
+                "is_signed_customer": signed,
+            }
+        )
+
+    def _visit(self, user=None, partner=None, when="2026-11-10 09:00:00", **values):
+        Visit = self.Visit.with_user(user or self.salesman_1)
+        return Visit.create(
+            {"partner_id": (partner or self.customer).id, "visit_date": when, **values}
+        )
+
+    def _done(self, user=None, partner=None, when="2026-11-10 09:00:00", **values):
+        visit = self._visit(user=user, partner=partner, when=when, **values)
+        visit.action_done()
+        return visit
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-11-20 10:00:00")
+class TestVisit(VisitCase):
+    def test_record_holds_the_paper_form(self):
+        visit = self._visit(
+            partner=self.buyer,  # a contact: the visit is the company's
+            attendee_ids=[(6, 0, self.buyer.ids)],
+            colleague_ids=[(6, 0, self.salesman_2.ids)],
+            planned_content="Logistics needs for 2027",
+            needs_support=True,
+            support_department="Finance",
+        )
+        self.assertEqual(visit.partner_id, self.customer)
+        self.assertEqual(visit.user_id, self.salesman_1)
+        self.assertEqual(visit.company_id, self.company)
+        self.assertEqual(visit.state, "planned")
+        self.assertEqual(visit.visit_type, "on_site")
+        self.assertIn("1 Harbour Road", visit.address)
+        self.assertEqual(visit.grading_level_id, self.levels["A"])
+        self.assertEqual(visit.attendee_ids.function, "Purchasing Manager")
+        # the grade at the time of the visit stays when the customer's grade changes
+        self._grade(self.customer, "C")
+        visit.invalidate_recordset()
+        self.assertEqual(visit.grading_level_id, self.levels["A"])
+
+    def test_attendees_belong_to_the_customer(self):
+        stranger = self._customer("Other Customer", user=self.salesman_1)
+        with self.assertRefused(ValidationError, "do not belong to Visited Machinery"):
+            self._visit(attendee_ids=[(6, 0, stranger.ids)])
+
+    def test_plan_a_visit_from_the_customer(self):
+        action = self.customer.with_user(self.salesman_1).action_grading_plan_visit()
+        form = Form(self.Visit.with_user(self.salesman_1).with_context(**action["context"]))
+        form.visit_date = datetime(2026, 11, 25, 9, 0)
+        visit = form.save()
+        self.assertEqual((visit.partner_id, visit.user_id), (self.customer, self.salesman_1))
+        self.assertIn("Ningbo", visit.address)
+        self.assertTrue(visit.planned_content)
+        customer = self.customer.with_user(self.salesman_1)
+        self.assertEqual(customer.grading_visit_count, 1)
+        self.assertFalse(customer.grading_last_visit_date)  # planned only
+        self.assertEqual(customer.action_grading_view_visits()["domain"][0][2], self.customer.id)
+
+    def test_done_then_approved(self):
+        visit = self._visit(actual_content="Agreed on a trial shipment.")
+        visit.action_done()
+        self.assertEqual(visit.state, "done")
+        approval = visit.activity_ids
+        self.assertEqual(approval.user_id, self.manager)  # the team leader
+        self.assertEqual(self.customer.with_user(self.salesman_1).grading_last_visit_date.day, 10)
+        visit.with_user(self.manager).action_approve()
+        self.assertEqual(visit.state, "approved")
+        self.assertEqual((visit.approver_id, str(visit.date_approved)), (self.manager, "2026-11-20"))
+        self.assertFalse(visit.activity_ids)
+
+    def test_done_early_takes_today(self):
+        visit = self._visit(when="2026-11-27 09:00:00")
+        visit.action_done()
+        self.assertEqual(str(visit.visit_date), "2026-11-20 10:00:00")
+
+    def test_back_to_planned(self):
+        visit = self._done()
+        visit.action_reset_to_planned()
+        self.assertEqual(visit.state, "planned")
+        self.assertFalse(visit.activity_ids)
+
+    def test_overdue(self):
+        late = self._visit(when="2026-11-18 09:00:00")
+        coming = self._visit(when="2026-11-24 09:00:00")
+        done = self._done(when="2026-11-17 09:00:00")
+        self.assertEqual((late.is_overdue, coming.is_overdue, done.is_overdue), (True, False, False))
+        found = self.Visit.search([("is_overdue", "=", True), ("partner_id", "=", self.customer.id)])
+        self.assertEqual(found, late)
+        self.assertEqual(
+            self.Visit.search([("is_overdue", "=", False), ("partner_id", "=", self.customer.id)]),
+            coming | done,
+        )
+
+    # --- refusals ----------------------------------------------------------------
+
+    def test_customer_and_date_required(self):
+        with self.assertRefused(ValidationError, "A visit needs a customer"):
+            self.Visit.with_user(self.salesman_1).create({"visit_date": "2026-11-21 09:00:00"})
+        with self.assertRefused(ValidationError, "A visit needs a date"):
+            self.Visit.with_user(self.salesman_1).create(
+                {"partner_id": self.customer.id, "visit_date": False}
+            )
+        visit = self._visit()
+        with self.assertRefused(ValidationError, "A visit needs a customer"):
+            visit.write({"partner_id": False})
+
+    def test_not_too_far_ahead(self):
+        self.company.grading_visit_max_days_ahead = 30
+        with self.assertRefused(ValidationError, "more than 30 days ahead"):
+            self._visit(when="2026-12-22 09:00:00")
+        self.assertTrue(self._visit(when="2026-12-19 09:00:00"))
+        self.assertFalse(self.Visit.search([("visit_date", ">", "2026-12-20")]))
+
+    def test_salesperson_cannot_approve(self):
+        visit = self._done(user=self.salesman_2)
+        with self.assertRefused(AccessError, "Only a grading manager approves visits"):
+            visit.with_user(self.salesman_1).action_approve()
+        with self.assertRefused(AccessError, "Only a grading manager approves visits"):
+            visit.with_user(self.salesman_2).write({"approver_id": self.salesman_2.id})
+        self.assertEqual(visit.state, "done")
+
+    def test_nobody_approves_their_own_visit(self):
+        visit = self._done(user=self.manager)
+        with self.assertRefused(UserError, "cannot approve your own visit"):
+            visit.with_user(self.manager).action_approve()
+        self.assertEqual(visit.state, "done")
+
+    def test_transitions_in_order(self):
+        visit = self._visit()
+        with self.assertRefused(UserError, "Only a done visit can be approved"):
+            visit.with_user(self.manager).action_approve()
+        visit.action_done()
+        with self.assertRefused(UserError, "Only a planned visit can be marked done"):
+            visit.action_done()
+        with self.assertRefused(UserError, "Only a planned visit can be deleted"):
+            visit.unlink()
+        visit.with_user(self.manager).action_approve()
+        with self.assertRefused(UserError, "goes back to planned"):
+            visit.action_reset_to_planned()
+        with self.assertRefused(UserError, "approved visit can only be changed by a manager"):
+            visit.with_user(self.salesman_1).write({"note": "changed afterwards"})
+        self.assertFalse(visit.note)
+
+    def test_planned_visit_deleted(self):
+        visit = self._visit()
+        visit.unlink()
+        self.assertFalse(visit.exists())
+
+    # --- rights ------------------------------------------------------------------
+
+    def test_salesperson_sees_own_visits_and_customers(self):
+        other_customer = self._customer("Somebody Else's", user=self.salesman_2)
+        own = self._visit()
+        colleague_on_mine = self._visit(user=self.salesman_2)  # salesman 2 visits my customer
+        theirs = self._visit(user=self.salesman_2, partner=other_customer)
+        visible = self.Visit.with_user(self.salesman_1).search([])
+        self.assertEqual(visible, own | colleague_on_mine)
+        with self.assertRaises(AccessError):
+            theirs.with_user(self.salesman_1).read(["actual_content"])
+        with self.assertRaises(AccessError):
+            theirs.with_user(self.salesman_1).write({"note": "not mine"})
+        with self.assertRaises(AccessError):
+            self._visit(user=self.salesman_1, partner=other_customer, user_id=self.salesman_2.id)
+        self.assertEqual(self.Visit.with_user(self.manager).search([]), own | colleague_on_mine | theirs)
+
+    def test_other_company_visits_hidden(self):
+        other = self.setup_other_company()["company"]
+        self.manager.company_ids = [(4, other.id)]
+        visit = self.Visit.with_company(other).create(
+            {"partner_id": self.customer.id, "visit_date": "2026-11-10 09:00:00"}
+        )
+        self.assertEqual(visit.company_id, other)
+        as_manager = self.Visit.with_user(self.manager)
+        self.assertNotIn(visit, as_manager.with_context(allowed_company_ids=self.company.ids).search([]))
+        self.assertIn(visit, as_manager.with_context(allowed_company_ids=other.ids).search([]))
+        self.assertNotIn(visit, self.Visit.with_user(self.salesman_1).search([]))
