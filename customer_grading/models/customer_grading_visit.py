@@ -289,7 +289,9 @@ class CustomerGradingVisit(models.Model):
 
     def action_reset_to_planned(self):
         if any(visit.state != "done" for visit in self):
-            raise UserError(self.env._("Only a done visit, not approved yet, goes back to planned."))
+            raise UserError(
+                self.env._("Only a done visit, not approved yet, goes back to planned.")
+            )
         self.write({"state": "planned"})
         self.activity_unlink(["customer_grading.mail_activity_type_visit_approval"])
         return True
@@ -300,7 +302,9 @@ class CustomerGradingVisit(models.Model):
 
     def _schedule_approval(self):
         for visit in self:
-            manager = visit.partner_id._grading_sales_manager() or visit.user_id.sale_team_id.user_id
+            manager = (
+                visit.partner_id._grading_sales_manager() or visit.user_id.sale_team_id.user_id
+            )
             if manager and manager != visit.user_id:
                 visit.activity_schedule(
                     "customer_grading.mail_activity_type_visit_approval", user_id=manager.id
@@ -326,9 +330,7 @@ class CustomerGradingVisit(models.Model):
         for activity in activities:
             visits = self.filtered(lambda v, a=activity: v.partner_id.id == a.res_id)
             activity.action_feedback(
-                feedback=self.env._(
-                    "Visited on %(date)s.", date=max(visits.mapped("visit_day"))
-                )
+                feedback=self.env._("Visited on %(date)s.", date=max(visits.mapped("visit_day")))
             )
 
     def _compliance_keys(self):

@@ -138,7 +138,9 @@ class CustomerGradingVisitCompliance(models.Model):
             )
             rows.search([("company_id", "=", company.id)]).unlink()
         else:
-            rows.search([("company_id", "=", company.id), ("partner_id", "in", partners.ids)]).unlink()
+            rows.search(
+                [("company_id", "=", company.id), ("partner_id", "in", partners.ids)]
+            ).unlink()
         figures = self._measure(company, partners, today)
         owners = {partner.id: partner.user_id.id for partner in partners.sudo()}
         return rows.create(
@@ -186,22 +188,23 @@ class CustomerGradingVisitCompliance(models.Model):
         customers that are behind, one open activity per customer."""
         for company in self.env["res.company"].search([]):
             self._refresh(company)
-            self._remind(company)
+        self._remind()
 
     @api.model
-    def _remind(self, company):
+    def _remind(self):
+        """Open a 'visit due' activity for each customer behind that has none,
+        and close those of customers that no longer are."""
         activity_type = self.env.ref("customer_grading.mail_activity_type_visit_due")
-        rows = self.sudo().search([("company_id", "=", company.id)])
         Activity = self.env["mail.activity"].sudo()
         open_activities = Activity.search(
-            [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "in", rows.partner_id.ids),
-                ("activity_type_id", "=", activity_type.id),
-            ]
+            [("res_model", "=", "res.partner"), ("activity_type_id", "=", activity_type.id)]
         )
         reminded = set(open_activities.mapped("res_id"))
-        behind = rows.filtered(lambda row: row.is_behind and row.user_id)
+        behind = self.sudo().search([("is_behind", "=", True), ("user_id", "!=", False)])
+        to_remind = {}
+        for row in behind:
+            if row.partner_id.id not in reminded:
+                to_remind.setdefault(row.partner_id.id, row)
         Activity.with_context(mail_activity_quick_update=True).create(
             [
                 {
@@ -216,11 +219,10 @@ class CustomerGradingVisitCompliance(models.Model):
                         required=row.visits_required,
                     ),
                 }
-                for row in behind
-                if row.partner_id.id not in reminded
+                for row in to_remind.values()
             ]
         )
-        up_to_date = set(rows.filtered(lambda row: not row.is_behind).partner_id.ids)
-        open_activities.filtered(lambda a: a.res_id in up_to_date).action_feedback(
+        behind_ids = set(behind.partner_id.ids)
+        open_activities.filtered(lambda a: a.res_id not in behind_ids).action_feedback(
             feedback=self.env._("The customer's visits are up to date.")
         )

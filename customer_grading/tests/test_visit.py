@@ -109,7 +109,9 @@ class TestVisit(VisitCase):
         self.assertEqual(self.customer.with_user(self.salesman_1).grading_last_visit_date.day, 10)
         visit.with_user(self.manager).action_approve()
         self.assertEqual(visit.state, "approved")
-        self.assertEqual((visit.approver_id, str(visit.date_approved)), (self.manager, "2026-11-20"))
+        self.assertEqual(
+            (visit.approver_id, str(visit.date_approved)), (self.manager, "2026-11-20")
+        )
         self.assertFalse(visit.activity_ids)
 
     def test_done_early_takes_today(self):
@@ -127,8 +129,12 @@ class TestVisit(VisitCase):
         late = self._visit(when="2026-11-18 09:00:00")
         coming = self._visit(when="2026-11-24 09:00:00")
         done = self._done(when="2026-11-17 09:00:00")
-        self.assertEqual((late.is_overdue, coming.is_overdue, done.is_overdue), (True, False, False))
-        found = self.Visit.search([("is_overdue", "=", True), ("partner_id", "=", self.customer.id)])
+        self.assertEqual(
+            (late.is_overdue, coming.is_overdue, done.is_overdue), (True, False, False)
+        )
+        found = self.Visit.search(
+            [("is_overdue", "=", True), ("partner_id", "=", self.customer.id)]
+        )
         self.assertEqual(found, late)
         self.assertEqual(
             self.Visit.search([("is_overdue", "=", False), ("partner_id", "=", self.customer.id)]),
@@ -205,7 +211,9 @@ class TestVisit(VisitCase):
             theirs.with_user(self.salesman_1).write({"note": "not mine"})
         with self.assertRaises(AccessError):
             self._visit(user=self.salesman_1, partner=other_customer, user_id=self.salesman_2.id)
-        self.assertEqual(self.Visit.with_user(self.manager).search([]), own | colleague_on_mine | theirs)
+        self.assertEqual(
+            self.Visit.with_user(self.manager).search([]), own | colleague_on_mine | theirs
+        )
 
     def test_other_company_visits_hidden(self):
         other = self.setup_other_company()["company"]
@@ -215,6 +223,8 @@ class TestVisit(VisitCase):
         )
         self.assertEqual(visit.company_id, other)
         as_manager = self.Visit.with_user(self.manager)
-        self.assertNotIn(visit, as_manager.with_context(allowed_company_ids=self.company.ids).search([]))
+        self.assertNotIn(
+            visit, as_manager.with_context(allowed_company_ids=self.company.ids).search([])
+        )
         self.assertIn(visit, as_manager.with_context(allowed_company_ids=other.ids).search([]))
         self.assertNotIn(visit, self.Visit.with_user(self.salesman_1).search([]))

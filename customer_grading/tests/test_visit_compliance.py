@@ -1,0 +1,170 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .test_visit import VisitCase
+
+
+@tagged("post_install", "-at_install")
+class TestVisitCompliance(VisitCase):
+    """Standard grades: A owes 4 visits a month to signed customers and 2 to
+    potential ones; D owes 1 a quarter to signed customers, none to potential."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Compliance = cls.env["customer.grading.visit.compliance"]
+        cls.visit_due = cls.env.ref("customer_grading.mail_activity_type_visit_due")
+
+    def _figures(self, partner, day):
+        return self.Compliance._measure(self.company, partner, day)[partner.id]
+
+    def _due_activities(self, partners):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", partners.ids),
+                ("activity_type_id", "=", self.visit_due.id),
+            ]
+        )
+
+    def test_signed_and_potential_customers(self):
+        with freeze_time("2026-11-12 10:00:00"):
+            self._done(when="2026-11-03 09:00:00")
+            potential = self.customer.with_user(self.salesman_1)
+            self.assertEqual(
+                (potential.grading_visits_done, potential.grading_visits_required), (1, 2)
+            )
+            self.assertEqual(potential.grading_visit_due_date, date(2026, 11, 30))
+            self.assertTrue(potential.grading_visit_behind)
+            self._grade(self.customer, "A", signed=True)
+            signed = self.customer.with_user(self.salesman_1)
+            signed.invalidate_recordset()
+            self.assertEqual((signed.grading_visits_done, signed.grading_visits_required), (1, 4))
+            # four visits spread over thirty days: the second is due on the 15th
+            self.assertEqual(signed.grading_visit_due_date, date(2026, 11, 15))
+
+    def test_month_boundary(self):
+        with freeze_time("2026-10-31 10:00:00"):
+            self._done(when="2026-10-20 09:00:00")
+            self._done(when="2026-10-30 09:00:00")
+            self.assertEqual(self._figures(self.customer, date(2026, 10, 31))["done"], 2)
+            self.assertFalse(self.customer.with_user(self.salesman_1).grading_visit_behind)
+        with freeze_time("2026-11-01 08:00:00"):
+            figures = self._figures(self.customer, date(2026, 11, 1))
+            self.assertEqual((figures["done"], figures["required"]), (0, 2))
+            self.assertEqual(figures["period_start"], date(2026, 11, 1))
+            self.assertEqual(figures["last_visit_date"], date(2026, 10, 30))
+
+    def test_quarter_for_grade_d(self):
+        self._grade(self.customer, "D", signed=True)
+        with freeze_time("2026-11-20 10:00:00"):
+            self._done(when="2026-09-28 09:00:00")  # previous quarter
+            figures = self._figures(self.customer, date(2026, 11, 20))
+            self.assertEqual((figures["done"], figures["required"]), (0, 1))
+            self.assertEqual(figures["due_date"], date(2026, 12, 31))
+            self._done(when="2026-10-05 09:00:00")  # earlier month, same quarter
+            figures = self._figures(self.customer, date(2026, 11, 20))
+            self.assertEqual((figures["done"], figures["due_date"]), (1, None))
+        self._grade(self.customer, "D", signed=False)
+        self.assertEqual(self._figures(self.customer, date(2026, 11, 20))["required"], 0)
+
+    def test_only_on_site_visits_count(self):
+        with freeze_time("2026-11-20 10:00:00"):
+            self._done(when="2026-11-03 09:00:00", visit_type="phone")
+            self._done(when="2026-11-04 09:00:00")
+            self._visit(when="2026-11-25 09:00:00")  # planned: does not count
+            self.assertEqual(self._figures(self.customer, date(2026, 11, 20))["done"], 1)
+            self.company.grading_visit_on_site_only = False
+            self.assertEqual(self._figures(self.customer, date(2026, 11, 20))["done"], 2)
+
+    def test_ungraded_customer_owes_nothing(self):
+        prospect = self._customer("Prospect", user=self.salesman_1)
+        figures = self._figures(prospect, date(2026, 11, 20))
+        self.assertEqual((figures["required"], figures["due_date"]), (0, None))
+
+    def test_daily_reminder_once_per_customer_behind(self):
+        up_to_date = self._customer("Up To Date", user=self.salesman_2)
+        no_salesperson = self._customer("Nobody's")
+        ungraded = self._customer("Ungraded", user=self.salesman_1)
+        for partner in (up_to_date, no_salesperson):
+            self._grade(partner, "A")
+        with freeze_time("2026-11-20 10:00:00"):
+            self._done(user=self.salesman_2, partner=up_to_date, when="2026-11-02 09:00:00")
+            self._done(user=self.salesman_2, partner=up_to_date, when="2026-11-16 09:00:00")
+            self.Compliance._cron_visit_reminders()
+            self.Compliance._cron_visit_reminders()  # no duplicate while one is open
+        reminders = self._due_activities(self.customer | up_to_date | no_salesperson | ungraded)
+        self.assertEqual(len(reminders), 1)
+        self.assertEqual((reminders.res_id, reminders.user_id), (self.customer.id, self.salesman_1))
+        self.assertEqual(reminders.date_deadline, date(2026, 11, 15))  # first visit was due
+        rows = self.Compliance.search([("company_id", "=", self.company.id)])
+        self.assertEqual(rows.partner_id, self.customer | up_to_date | no_salesperson)
+        behind = rows.filtered("is_behind")
+        self.assertEqual(behind.partner_id, self.customer | no_salesperson)
+        self.assertEqual(rows.filtered(lambda r: r.partner_id == up_to_date).compliance_rate, 100)
+        # a visit done closes the reminder, and the overview follows
+        with freeze_time("2026-11-21 10:00:00"):
+            self._done(when="2026-11-21 09:00:00")
+        self.assertFalse(self._due_activities(self.customer))
+        row = self.Compliance.search([("partner_id", "=", self.customer.id)])
+        self.assertEqual((row.visits_done, row.visits_missing, row.compliance_rate), (1, 1, 50))
+        # still one visit owed: the next morning brings a new reminder, due at month end
+        with freeze_time("2026-11-22 05:00:00"):
+            self.Compliance._cron_visit_reminders()
+        self.assertEqual(self._due_activities(self.customer).date_deadline, date(2026, 11, 30))
+
+    def test_reminder_closed_when_no_longer_behind(self):
+        with freeze_time("2026-11-20 10:00:00"):
+            self.Compliance._cron_visit_reminders()
+            self.assertTrue(self._due_activities(self.customer))
+            # the requirement drops (the grade changed): the next run closes the reminder
+            self._grade(self.customer, "D", signed=False)
+            self.Compliance._cron_visit_reminders()
+        self.assertFalse(self._due_activities(self.customer))
+
+    def test_overview_by_salesperson_and_grade(self):
+        second = self._customer("Second A", user=self.salesman_1)
+        other = self._customer("Salesman Two's C", user=self.salesman_2)
+        self._grade(second, "A")
+        self._grade(other, "C")
+        with freeze_time("2026-11-20 10:00:00"):
+            self._done(partner=second, when="2026-11-03 09:00:00")
+            self._done(partner=second, when="2026-11-13 09:00:00")
+            self.Compliance._refresh(self.company)
+        groups = self.Compliance.with_user(self.manager)._read_group(
+            [], ["user_id", "level_id"], ["__count", "visits_missing:sum", "compliance_rate:avg"]
+        )
+        summary = {(user.login, level.code): rest for user, level, *rest in groups}
+        self.assertEqual(summary[("cg_sales_1", "A")], [2, 2, 50.0])
+        self.assertEqual(summary[("cg_sales_2", "C")], [1, 1, 0.0])
+        # a salesperson sees their own customers' rows only
+        self.assertEqual(self.Compliance.with_user(self.salesman_2).search([]).partner_id, other)
+        with self.assertRefused(AccessError, "Only a grading manager refreshes"):
+            self.Compliance.with_user(self.salesman_2).action_refresh()
+        # the customer list filter
+        behind = self.env["res.partner"].search([("grading_visit_behind", "=", True)])
+        self.assertEqual(behind, self.customer | other)
+
+    def test_queries_do_not_grow_with_customers(self):
+        def count_queries(partners):
+            partners.invalidate_recordset()
+            before = self.env.cr.sql_log_count
+            self.Compliance._measure(self.company, partners, date(2026, 11, 20))
+            return self.env.cr.sql_log_count - before
+
+        few = self.customer | self._customer("Few 2", user=self.salesman_1)
+        many = self.env["res.partner"].concat(
+            *(self._customer(f"Many {index}", user=self.salesman_1) for index in range(12))
+        )
+        for partner in few | many:
+            self._grade(partner, "B")
+        with freeze_time("2026-11-20 10:00:00"):
+            for partner in few | many:
+                self._done(partner=partner, when="2026-11-03 09:00:00")
+        self.env.invalidate_all()
+        count_queries(self.customer)  # warm-up: the company's settings and the grades
+        self.assertEqual(count_queries(few), count_queries(many))
