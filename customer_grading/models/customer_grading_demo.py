@@ -79,6 +79,33 @@ PEOPLE = [
     "Ma Chao",
     "Zhu Hong",
 ]
+VISIT_TOPICS = [  # (planned content, actual content, next steps)
+    (
+        "Service satisfaction and delivery times of the last quarter.",
+        "Satisfied with delivery times; two late shipments in October explained.",
+        "Send the corrected delivery schedule for December.",
+    ),
+    (
+        "Logistics needs for the new plant.",
+        "New plant opens in March; they need weekly deliveries and on-site storage.",
+        "Prepare a storage and delivery offer with the logistics department.",
+    ),
+    (
+        "Competitors' offers and our pricing.",
+        "A competitor offered 6 % less on sensors; quality concerns on their side.",
+        "Propose a volume discount for 2027.",
+    ),
+    (
+        "Business outlook and next year's volumes.",
+        "Expect 15 % more volume next year; budget approved in January.",
+        "Book a meeting with their general manager in January.",
+    ),
+    (
+        "Overdue invoices and payment terms.",
+        "Promised to settle the two overdue invoices by the end of the month.",
+        "Follow up with finance on the 30th.",
+    ),
+]
 FUNCTIONS = ["Purchasing Manager", "General Manager", "Finance Director", "Procurement Officer"]
 
 # (share of customers, orders per month, order amount range, margin, on-time payment rate,
@@ -127,6 +154,7 @@ class CustomerGradingDemo(models.AbstractModel):
         self._demo_sales_team(env, users)
         self._demo_blacklist(env, partners, users, today)
         self._demo_grade(env, today)
+        self._demo_visits(env, rng, partners, today)
         return True
 
     # --- people -------------------------------------------------------------
@@ -415,6 +443,63 @@ class CustomerGradingDemo(models.AbstractModel):
                 "user_id": users[0].id,
             }
         )
+
+    def _demo_visits(self, env, rng, partners, today):
+        """Three months of visits: approved, done and waiting for approval,
+        planned and overdue, some customers visited less than their grade
+        requires; then the compliance overview and the reminders."""
+        company = env.company
+        manager = env["res.users"].search([("login", "=", "grading_manager")])
+        month_start = today.replace(day=1)
+        for partner, profile in partners:
+            if profile == "dormant" or not partner.user_id:
+                continue
+            partner.with_company(company).is_signed_customer = profile in ("strategic", "important")
+            Visit = env["customer.grading.visit"].with_user(partner.user_id)
+            # how diligent the salesperson is with this customer this month
+            this_month = (
+                rng.choice([0, 1, 1, 2, 3, 4]) if profile != "marginal" else rng.choice([0, 1])
+            )
+            days = [
+                today - timedelta(days=rng.randint(35, 90)) for _i in range(rng.randint(1, 3))
+            ] + [
+                month_start + timedelta(days=rng.randint(0, max(0, (today - month_start).days - 1)))
+                for _i in range(this_month)
+            ]
+            for day in sorted(days):
+                visit = self._demo_visit(Visit, rng, partner, day, done=True)
+                if visit.visit_day < month_start and rng.random() < 0.9:
+                    visit.with_user(manager).action_approve()
+            if rng.random() < 0.5:  # coming visit
+                self._demo_visit(Visit, rng, partner, today + timedelta(days=rng.randint(1, 20)))
+            elif rng.random() < 0.3:  # planned, never marked done
+                self._demo_visit(Visit, rng, partner, today - timedelta(days=rng.randint(2, 9)))
+        Compliance = env["customer.grading.visit.compliance"]
+        Compliance._refresh(company)
+        Compliance._remind()
+        _logger.info(
+            "customer_grading demo: %s visits, %s customers behind",
+            env["customer.grading.visit"].search_count([]),
+            Compliance.search_count([("is_behind", "=", True)]),
+        )
+
+    def _demo_visit(self, Visit, rng, partner, day, done=False):
+        planned, actual, next_steps = rng.choice(VISIT_TOPICS)
+        visit = Visit.create(
+            {
+                "partner_id": partner.id,
+                "visit_date": datetime.combine(day, time(rng.randint(1, 8), 0)),
+                "visit_type": rng.choice(["on_site"] * 5 + ["phone", "video"]),
+                "attendee_ids": [Command.set(partner.child_ids[:1].ids)],
+                "planned_content": planned,
+            }
+        )
+        if rng.random() < 0.15:
+            visit.write({"needs_support": True, "support_department": "Logistics"})
+        if done:
+            visit.write({"actual_content": actual, "next_steps": next_steps})
+            visit.action_done()
+        return visit
 
     def _demo_grade(self, env, today):
         """Grade the two quarters that ended, oldest first, and apply them."""
