@@ -116,6 +116,7 @@ class CustomerGradingVisit(models.Model):
         copy=False,
         index=True,
         tracking=True,
+        group_expand=True,
     )
     is_overdue = fields.Boolean(
         string="Overdue",
@@ -152,8 +153,10 @@ class CustomerGradingVisit(models.Model):
     @api.depends("partner_id")
     def _compute_address(self):
         for visit in self.filtered("partner_id"):
-            address = visit.partner_id._display_address(without_company=True)
-            visit.address = ", ".join(line for line in address.splitlines() if line.strip())
+            partner = visit.partner_id
+            city = " ".join(part for part in (partner.zip, partner.city) if part)
+            parts = (partner.street, partner.street2, city, partner.state_id.name)
+            visit.address = ", ".join(part for part in parts if part) or partner.country_id.name
 
     @api.depends("state", "visit_date")
     @api.depends_context("uid")
@@ -199,15 +202,16 @@ class CustomerGradingVisit(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [self._add_missing_default_values(vals) for vals in vals_list]
         for vals in vals_list:
-            self._check_required_values(vals)
+            self._check_required_values(vals, create=True)
             self._check_approval_rights(vals)
         visits = super().create([self._with_commercial_partner(vals) for vals in vals_list])
         visits._refresh_compliance()
         return visits
 
     def write(self, vals):
-        self._check_required_values(vals, update=True)
+        self._check_required_values(vals)
         self._check_approval_rights(vals)
         if any(visit.state == "approved" for visit in self) and not self._is_manager():
             raise UserError(self.env._("An approved visit can only be changed by a manager."))
@@ -224,13 +228,14 @@ class CustomerGradingVisit(models.Model):
             )
         return super().unlink()
 
-    def _check_required_values(self, vals, update=False):
-        missing = {
+    def _check_required_values(self, vals, create=False):
+        """Clear messages instead of the database's not-null errors (RPC, imports)."""
+        messages = {
             "partner_id": self.env._("A visit needs a customer."),
             "visit_date": self.env._("A visit needs a date."),
         }
-        for field, message in missing.items():
-            if (field in vals or not update) and not vals.get(field):
+        for field, message in messages.items():
+            if (create or field in vals) and not vals.get(field):
                 raise ValidationError(message)
 
     def _check_approval_rights(self, vals):

@@ -153,6 +153,9 @@ class TestVisit(VisitCase):
         visit = self._visit()
         with self.assertRefused(ValidationError, "A visit needs a customer"):
             visit.write({"partner_id": False})
+        # without a date given, the visit is for now
+        visit = self.Visit.with_user(self.salesman_1).create({"partner_id": self.customer.id})
+        self.assertEqual(str(visit.visit_date), "2026-11-20 10:00:00")
 
     def test_not_too_far_ahead(self):
         self.company.grading_visit_max_days_ahead = 30
