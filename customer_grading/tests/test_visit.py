@@ -208,6 +208,9 @@ class TestVisit(VisitCase):
         theirs = self._visit(user=self.salesman_2, partner=other_customer)
         visible = self.Visit.with_user(self.salesman_1).search([])
         self.assertEqual(visible, own | colleague_on_mine)
+        # the smart button counts the visits the user may open
+        self.assertEqual(self.customer.with_user(self.salesman_1).grading_visit_count, 2)
+        self.assertEqual(self.customer.with_user(self.salesman_2).grading_visit_count, 1)
         with self.assertRaises(AccessError):
             theirs.with_user(self.salesman_1).read(["actual_content"])
         with self.assertRaises(AccessError):
