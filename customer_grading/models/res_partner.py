@@ -209,7 +209,7 @@ class ResPartner(models.Model):
         positive = (operator == "=") == value
         return [("id", "in" if positive else "not in", stale.subselect("partner_id"))]
 
-    @api.depends_context("company")
+    @api.depends_context("company", "uid")
     @api.depends("commercial_partner_id", "grading_level_id", "is_signed_customer")
     def _compute_grading_visits(self):
         company = self.env.company
