@@ -566,6 +566,7 @@ def measure(db):
         _reset_grades(env)
         out.update(_volumes(env))
         run, out["full"] = _full_run(env)
+        out["visits"] = _visit_reminders(env)
         rows, out["floor"] = _floor(env, run.company_id)
         sample = _sample(env, run)
         out.update(_compare_with_floor(env, run, rows, sample))
@@ -625,6 +626,40 @@ def _full_run(env):
     # statistics for the comparison queries below (autovacuum may not have run yet)
     env.cr.execute("ANALYZE customer_grading_result, customer_grading_result_line")
     return run, full
+
+
+def _visit_reminders(env):
+    """The daily visit action over every graded customer: two done visits for
+    two customers in three this month, then the compliance overview rebuilt and
+    the reminders scheduled."""
+    today = date.today()
+    env.cr.execute(
+        """
+        INSERT INTO customer_grading_visit (company_id, user_id, partner_id, visit_date,
+                                            visit_day, visit_type, state, duration,
+                                            create_date, write_date, create_uid, write_uid)
+        SELECT %(company)s, p.user_id, p.id, %(day)s::date + TIME '09:00', %(day)s,
+               'on_site', 'done', 1.0, NOW(), NOW(), 1, 1
+          FROM res_partner p, generate_series(1, 2)
+         WHERE p.name LIKE 'Bench Customer %%' AND p.id %% 3 <> 0
+        """,
+        {"company": env.ref("base.main_company").id, "day": today.replace(day=1)},
+    )
+    env.cr.execute("ANALYZE customer_grading_visit")
+    env.cr.commit()
+    Compliance = env["customer.grading.visit.compliance"]
+    with measured(env.cr) as figures:
+        Compliance._cron_visit_reminders()
+        env.flush_all()
+    env.cr.commit()
+    figures["rows"] = Compliance.search_count([])
+    figures["behind"] = Compliance.search_count([("is_behind", "=", True)])
+    with measured(env.cr) as again:
+        Compliance._cron_visit_reminders()
+        env.flush_all()
+    env.cr.commit()
+    figures["again_seconds"] = again["seconds"]
+    return figures
 
 
 def _floor(env, company):
@@ -813,6 +848,7 @@ def _form_queries(env, partner):
 
 
 def report(args, figures, load_seconds):
+    visits = figures["visits"]
     full, floor, single, cron = (
         figures["full"],
         figures["floor"],
@@ -857,6 +893,15 @@ def report(args, figures, load_seconds):
             f"{cron['batches']} / {cron['slowest']:.2f} s",
         ),
         ("scheduled action: total", f"{cron['seconds']:.2f} s, {cron['queries']:,} queries"),
+        (
+            "daily visit action: customers owing visits / behind",
+            f"{visits['rows']:,} / {visits['behind']:,}",
+        ),
+        (
+            "daily visit action: overview + reminders",
+            f"{visits['seconds']:.2f} s, {visits['queries']:,} queries "
+            f"(next day, reminders open: {visits['again_seconds']:.2f} s)",
+        ),
     ]
     width = max(len(label) for label, _value in rows)
     print()
