@@ -20,6 +20,9 @@ class ResConfigSettings(models.TransientModel):
     grading_elimination_periods = fields.Integer(
         related="company_id.grading_elimination_periods", readonly=False
     )
+    grading_receivable_review_day = fields.Integer(
+        related="company_id.grading_receivable_review_day", readonly=False
+    )
     grading_batch_size = fields.Integer(
         string="Grading Batch Size",
         config_parameter="customer_grading.batch_size",
