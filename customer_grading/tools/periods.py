@@ -40,3 +40,19 @@ def previous_period(date_from, date_to):
     months = relativedelta(date_to + timedelta(days=1), date_from)
     length = relativedelta(months=months.years * 12 + months.months, days=months.days)
     return date_from - length, date_from - timedelta(days=1)
+
+
+def month_bounds(day):
+    """First and last day of ``day``'s month."""
+    start = day.replace(day=1)
+    return start, start + relativedelta(months=1) - timedelta(days=1)
+
+
+def previous_month(day):
+    """First and last day of the month before ``day``'s month."""
+    return month_bounds(day.replace(day=1) - timedelta(days=1))
+
+
+def month_label(day):
+    """'2026-11' for any day of November 2026."""
+    return f"{day.year}-{day.month:02d}"
