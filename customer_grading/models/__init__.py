@@ -7,6 +7,8 @@ from . import (
     customer_grading_indicator_option,
     customer_grading_level,
     customer_grading_measure,
+    customer_grading_receivable_review,
+    customer_grading_receivable_review_line,
     customer_grading_result,
     customer_grading_result_dimension,
     customer_grading_result_line,

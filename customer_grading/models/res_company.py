@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -31,3 +32,23 @@ class ResCompany(models.Model):
         help="Count only on-site visits towards a grade's visit frequency; phone and "
         "video calls are recorded but do not count.",
     )
+    grading_receivable_review_day = fields.Integer(
+        string="Receivables Review Day",
+        default=15,
+        help="Day of the month (1–28) from which the monthly review of each graded "
+        "customer's sales of last month and open receivables is prepared for the sales "
+        "managers.",
+    )
+
+    @api.constrains("grading_receivable_review_day")
+    def _check_grading_receivable_review_day(self):
+        for company in self:
+            if not 1 <= company.grading_receivable_review_day <= 28:
+                raise ValidationError(
+                    self.env._(
+                        "The receivables review day of %(company)s must be between 1 and 28, "
+                        "so that every month has one (not %(day)s).",
+                        company=company.name,
+                        day=company.grading_receivable_review_day,
+                    )
+                )

@@ -26,6 +26,9 @@ class ResConfigSettings(models.TransientModel):
     grading_visit_on_site_only = fields.Boolean(
         related="company_id.grading_visit_on_site_only", readonly=False
     )
+    grading_receivable_review_day = fields.Integer(
+        related="company_id.grading_receivable_review_day", readonly=False
+    )
     grading_batch_size = fields.Integer(
         string="Grading Batch Size",
         config_parameter="customer_grading.batch_size",

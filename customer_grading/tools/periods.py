@@ -46,6 +46,11 @@ def visit_period(day, period="month"):
     """First and last day of the calendar month or quarter containing ``day``."""
     if period == "quarter":
         return quarter_bounds(*quarter_of(day))
+    return month_bounds(day)
+
+
+def month_bounds(day):
+    """First and last day of ``day``'s month."""
     start = day.replace(day=1)
     return start, start + relativedelta(months=1) - timedelta(days=1)
 
@@ -58,3 +63,13 @@ def visit_due_date(period_start, period_end, done, required):
         return None
     days = (period_end - period_start).days + 1
     return period_start + timedelta(days=-(-(done + 1) * days // required) - 1)
+
+
+def previous_month(day):
+    """First and last day of the month before ``day``'s month."""
+    return month_bounds(day.replace(day=1) - timedelta(days=1))
+
+
+def month_label(day):
+    """'2026-11' for any day of November 2026."""
+    return f"{day.year}-{day.month:02d}"

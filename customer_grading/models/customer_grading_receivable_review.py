@@ -1,0 +1,486 @@
+from collections import Counter, defaultdict
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..report import receivable_review_xlsx
+from ..tools import periods
+
+GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
+ACTIVITY_TYPE = "customer_grading.mail_activity_type_receivable_review"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Receivables older than this, counted from the review date, are "> 3 months".
+OVERDUE_MONTHS = 3
+
+# Figures of a line, summed by the review.
+LINE_FIGURES = (
+    "sales_last_month",
+    "receivable_overdue",
+    "receivable_current_month",
+    "receivable_total",
+)
+
+
+class CustomerGradingReceivableReview(models.Model):
+    """The monthly review of a company's graded customers (S1 §3): last
+    month's sales, receivables older than three months and receivables of the
+    current month, prepared on the company's review day for the sales
+    managers, who mark each customer."""
+
+    _name = "customer.grading.receivable.review"
+    _description = "Monthly Receivables Review"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "sales_date_from desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True, precompute=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date = fields.Date(
+        string="Review Date",
+        required=True,
+        default=fields.Date.context_today,
+        help="The day the review is prepared. Receivables older than three months are "
+        "counted from it; the current month and last month are its month and the one "
+        "before.",
+    )
+    sales_date_from = fields.Date(
+        string="Sales From", compute="_compute_sales_dates", store=True, precompute=True
+    )
+    sales_date_to = fields.Date(
+        string="Sales To", compute="_compute_sales_dates", store=True, precompute=True
+    )
+    line_ids = fields.One2many(
+        "customer.grading.receivable.review.line", "review_id", string="Customers"
+    )
+    state = fields.Selection(
+        [("to_review", "To Review"), ("done", "Reviewed")],
+        string="Status",
+        default="to_review",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    reviewed_by_id = fields.Many2one(
+        "res.users", string="Reviewed By", readonly=True, copy=False, tracking=True
+    )
+    date_reviewed = fields.Date(string="Reviewed On", readonly=True, copy=False)
+    sales_last_month = fields.Monetary(string="Last Month's Sales", compute="_compute_totals")
+    receivable_overdue = fields.Monetary(string="Receivables > 3 Months", compute="_compute_totals")
+    receivable_current_month = fields.Monetary(
+        string="Current Month Receivables", compute="_compute_totals"
+    )
+    receivable_total = fields.Monetary(string="Open Receivables", compute="_compute_totals")
+    line_count = fields.Integer(string="Customer Count", compute="_compute_totals")
+    to_review_count = fields.Integer(string="To Review", compute="_compute_totals")
+    follow_up_count = fields.Integer(
+        string="Followed Up",
+        compute="_compute_totals",
+        help="Customers marked Follow Up or Escalate.",
+    )
+    export_attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="Excel Export",
+        readonly=True,
+        copy=False,
+        groups=GROUP_MANAGER,
+        help="The last Excel export; only grading managers can download it.",
+    )
+
+    _sql_constraints = [
+        (
+            "company_month_unique",
+            "unique(company_id, sales_date_from)",
+            "A company has one receivables review per month.",
+        ),
+    ]
+
+    @api.depends("date")
+    def _compute_name(self):
+        for review in self:
+            review.name = self.env._(
+                "Receivables review %(month)s",
+                month=periods.month_label(review.date or fields.Date.context_today(self)),
+            )
+
+    @api.depends("date")
+    def _compute_sales_dates(self):
+        for review in self:
+            day = review.date or fields.Date.context_today(self)
+            review.sales_date_from, review.sales_date_to = periods.previous_month(day)
+
+    @api.depends(
+        "line_ids.review_mark",
+        *(f"line_ids.{figure}" for figure in LINE_FIGURES),
+    )
+    def _compute_totals(self):
+        # the lines the user may read: a salesperson's totals are those of
+        # their customers
+        groups = self.env["customer.grading.receivable.review.line"]._read_group(
+            [("review_id", "in", self._origin.ids)],
+            ["review_id", "review_mark"],
+            ["__count", *(f"{figure}:sum" for figure in LINE_FIGURES)],
+        )
+        totals = defaultdict(lambda: defaultdict(float))
+        for review, mark, count, *sums in groups:
+            total = totals[review.id]
+            total["line_count"] += count
+            total[f"{mark}_count"] += count
+            for figure, amount in zip(LINE_FIGURES, sums, strict=True):
+                total[figure] += amount
+        for review in self:
+            total = totals[review._origin.id]
+            for figure in LINE_FIGURES:
+                review[figure] = total[figure]
+            review.line_count = int(total["line_count"])
+            review.to_review_count = int(total["to_review_count"])
+            review.follow_up_count = int(total["follow_up_count"] + total["escalate_count"])
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_refresh(self):
+        """Recompute the figures with today's payments; the marks and notes
+        of the customers still listed are kept."""
+        self._check_manager()
+        if any(review.state != "to_review" for review in self):
+            raise UserError(self.env._("A review marked as reviewed is not refreshed."))
+        self._fill_lines()
+        self._schedule_review_activities()
+        return True
+
+    def action_done(self):
+        """Close the review once every customer is marked, and the managers'
+        review activities with it."""
+        self._check_manager()
+        for review in self:
+            if review.state != "to_review":
+                raise UserError(
+                    self.env._("%(review)s is already reviewed.", review=review.display_name)
+                )
+            unmarked = review.line_ids.sudo().filtered(lambda line: line.review_mark == "to_review")
+            if unmarked:
+                raise UserError(
+                    self.env._(
+                        "Mark every customer of %(review)s before closing it: "
+                        "%(count)s still to review (%(customers)s).",
+                        review=review.display_name,
+                        count=len(unmarked),
+                        customers=", ".join(unmarked[:5].partner_id.mapped("display_name")),
+                    )
+                )
+        self.write(
+            {
+                "state": "done",
+                "reviewed_by_id": self.env.uid,
+                "date_reviewed": fields.Date.context_today(self),
+            }
+        )
+        activity_type = self.env.ref(ACTIVITY_TYPE)
+        self.activity_ids.filtered(
+            lambda activity: activity.activity_type_id == activity_type
+        ).action_feedback(feedback=self.env._("Receivables reviewed."))
+        return True
+
+    def action_open_lines(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_grading.customer_grading_receivable_review_line_action"
+        )
+        action["name"] = self.display_name
+        action["domain"] = [("review_id", "=", self.id)]
+        action["context"] = {
+            # the filter chosen by the smart button
+            **{
+                key: value
+                for key, value in self.env.context.items()
+                if key.startswith("search_default_")
+            },
+            "default_review_id": self.id,
+        }
+        return action
+
+    def action_export_xlsx(self):
+        """Download the review as an Excel workbook, kept as the review's
+        manager-only attachment (the previous export is replaced)."""
+        self.ensure_one()
+        self._check_manager()
+        content = self._xlsx_content()
+        previous = self.export_attachment_id
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": f"{self.name}.xlsx",
+                "raw": content,
+                "mimetype": XLSX_MIMETYPE,
+                "res_model": self._name,
+                "res_id": self.id,
+                # linked through a manager-only field: Odoo's attachment rules
+                # hide it from the salespeople who read the review
+                "res_field": "export_attachment_id",
+            }
+        )
+        self.export_attachment_id = attachment
+        previous.unlink()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
+    # ------------------------------------------------------------------
+    # Preparation
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_prepare_reviews(self):
+        """Prepare this month's review of every company with a grading scheme
+        whose review day has come and that has none yet: a day missed by the
+        scheduler is caught up the next day it runs."""
+        today = fields.Date.context_today(self)
+        month_from = periods.previous_month(today)[0]
+        companies = self.env["res.company"].search(
+            [
+                ("grading_scheme_id", "!=", False),
+                ("grading_receivable_review_day", "<=", today.day),
+            ]
+        )
+        prepared = {
+            company.id
+            for [company] in self.sudo()._read_group(
+                [("company_id", "in", companies.ids), ("sales_date_from", "=", month_from)],
+                ["company_id"],
+            )
+        }
+        reviews = self.browse()
+        for company in companies.filtered(lambda company: company.id not in prepared):
+            reviews |= self._prepare(company, today)
+        return reviews
+
+    @api.model
+    def _prepare(self, company, today):
+        """Create the review of ``company`` for ``today``'s month, its lines
+        and the sales managers' review activities."""
+        review = (
+            self.with_company(company)
+            .with_context(mail_create_nolog=True)
+            .create({"company_id": company.id, "date": today})
+        )
+        review._message_log(
+            body=self.env._(
+                "Prepared on %(date)s: sales of %(month)s, receivables as of today.",
+                date=fields.Date.to_string(today),
+                month=periods.month_label(review.sales_date_from),
+            )
+        )
+        review._fill_lines()
+        review._schedule_review_activities()
+        return review
+
+    def _fill_lines(self):
+        """(Re)create the lines of the reviews with the current figures,
+        keeping the marks and notes given so far. The figures are read with
+        grouped queries, a constant number whatever the number of customers,
+        and do not depend on the record rules of the user who prepares."""
+        Line = self.env["customer.grading.receivable.review.line"].sudo()
+        vals_list = []
+        for review in self:
+            old_lines = review.line_ids.sudo()
+            kept = {
+                line.partner_id.id: {
+                    "review_mark": line.review_mark,
+                    "review_note": line.review_note,
+                }
+                for line in old_lines
+            }
+            old_lines.unlink()
+            figures = review._gather_figures()
+            for customer in review._graded_customers():
+                vals_list.append(
+                    {
+                        "review_id": review.id,
+                        "partner_id": customer.id,
+                        "user_id": customer.user_id.id,
+                        "level_id": customer.grading_level_id.id,
+                        **{figure: figures[figure].get(customer.id, 0.0) for figure in figures},
+                        **kept.get(customer.id, {}),
+                    }
+                )
+        Line.create(vals_list)
+
+    def _graded_customers(self):
+        """Commercial entities with a grade in the review's company (one query)."""
+        self.ensure_one()
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .with_company(self.company_id)
+            .search_fetch(
+                [
+                    ("grading_level_id", "!=", False),
+                    "|",
+                    ("is_company", "=", True),
+                    ("parent_id", "=", False),
+                ],
+                ["user_id", "grading_level_id"],
+                order="name, id",
+            )
+        )
+
+    def _gather_figures(self):
+        """``{figure: {commercial partner id: amount}}`` from the posted customer
+        invoices and credit notes of the review's company, in company currency:
+        four grouped queries."""
+        self.ensure_one()
+        Move = self.env["account.move"].sudo()
+        posted = [
+            ("company_id", "=", self.company_id.id),
+            ("state", "=", "posted"),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+        ]
+        open_ = [*posted, ("amount_residual_signed", "!=", 0)]
+        month_from, month_to = periods.month_bounds(self.date)
+        overdue_before = self.date - relativedelta(months=OVERDUE_MONTHS)
+
+        def total(domain, amount):
+            groups = Move._read_group(domain, ["commercial_partner_id"], [f"{amount}:sum"])
+            return {partner.id: value for partner, value in groups}
+
+        return {
+            "sales_last_month": total(
+                [
+                    *posted,
+                    ("invoice_date", ">=", self.sales_date_from),
+                    ("invoice_date", "<=", self.sales_date_to),
+                ],
+                "amount_untaxed_signed",
+            ),
+            "receivable_overdue": total(
+                [*open_, ("invoice_date", "<", overdue_before)], "amount_residual_signed"
+            ),
+            "receivable_current_month": total(
+                [*open_, ("invoice_date", ">=", month_from), ("invoice_date", "<=", month_to)],
+                "amount_residual_signed",
+            ),
+            "receivable_total": total(open_, "amount_residual_signed"),
+        }
+
+    def _schedule_review_activities(self):
+        """One review activity per sales manager with customers in the review,
+        none for a manager who already has one open on it.
+
+        The sales manager of a customer is the leader of its salesperson's
+        sales team, when that leader is a grading manager (the one who may
+        mark lines); the other customers go to the review's author if a
+        grading manager, else (the scheduled action runs as OdooBot) to the
+        company's first grading manager.
+        """
+        activity_type = self.env.ref(ACTIVITY_TYPE)
+        for review in self:
+            customers = Counter()
+            fallback = None
+            for line in review.line_ids.sudo():
+                manager = line.partner_id._grading_sales_manager()
+                if not (manager and manager._has_group(GROUP_MANAGER)):
+                    if fallback is None:
+                        fallback = review._fallback_reviewer()
+                    manager = fallback
+                customers[manager] += 1
+            assigned = review.activity_ids.filtered(
+                lambda activity: activity.activity_type_id == activity_type
+            ).user_id
+            for manager, count in customers.items():
+                if manager and manager not in assigned:
+                    review.activity_schedule(
+                        ACTIVITY_TYPE,
+                        user_id=manager.id,
+                        note=self.env._(
+                            "%(count)s customer(s) of your sales teams to review in %(review)s.",
+                            count=count,
+                            review=review.display_name,
+                        ),
+                    )
+
+    def _fallback_reviewer(self):
+        """The review's author when a grading manager, else the company's first
+        grading manager (the scheduled action prepares as OdooBot)."""
+        self.ensure_one()
+        author = self.create_uid
+        if (
+            author
+            and not author._is_superuser()
+            and author._has_group(GROUP_MANAGER)
+            and self.company_id in author.company_ids
+        ):
+            return author
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("groups_id", "in", self.env.ref(GROUP_MANAGER).id),
+                    ("company_ids", "in", self.company_id.id),
+                    ("share", "=", False),
+                    ("id", "!=", SUPERUSER_ID),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
+
+    def _check_manager(self):
+        if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
+            raise AccessError(
+                self.env._("Only a grading manager refreshes, closes or exports a review.")
+            )
+
+    # ------------------------------------------------------------------
+    # Excel export
+    # ------------------------------------------------------------------
+
+    def _xlsx_content(self):
+        self.ensure_one()
+        Line = self.env["customer.grading.receivable.review.line"]
+        marks = dict(Line._fields["review_mark"]._description_selection(self.env))
+        headers = [
+            self.env._("Customer"),
+            self.env._("Salesperson"),
+            self.env._("Grade"),
+            self.env._("Last Month's Sales"),
+            self.env._("Receivables > 3 Months"),
+            self.env._("Current Month Receivables"),
+            self.env._("Mark"),
+            self.env._("Note"),
+        ]
+        rows = [
+            (
+                line.partner_id.display_name,
+                line.user_id.name or "",
+                line.level_id.code or "",
+                line.sales_last_month,
+                line.receivable_overdue,
+                line.receivable_current_month,
+                marks.get(line.review_mark, ""),
+                line.review_note or "",
+            )
+            for line in self.line_ids
+        ]
+        subtitle = self.env._(
+            "%(company)s – review date %(date)s, sales from %(date_from)s to %(date_to)s, "
+            "amounts in %(currency)s",
+            company=self.company_id.name,
+            date=fields.Date.to_string(self.date),
+            date_from=fields.Date.to_string(self.sales_date_from),
+            date_to=fields.Date.to_string(self.sales_date_to),
+            currency=self.currency_id.name,
+        )
+        return receivable_review_xlsx.workbook(
+            self.name, subtitle, headers, rows, self.env._("Total"), amount_columns={3, 4, 5}
+        )
