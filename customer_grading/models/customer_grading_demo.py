@@ -155,6 +155,7 @@ class CustomerGradingDemo(models.AbstractModel):
         self._demo_blacklist(env, partners, users, today)
         self._demo_grade(env, today)
         self._demo_visits(env, rng, partners, today)
+        self._demo_receivable_review(env, rng, today)
         return True
 
     # --- people -------------------------------------------------------------
@@ -500,6 +501,25 @@ class CustomerGradingDemo(models.AbstractModel):
             visit.write({"actual_content": actual, "next_steps": next_steps})
             visit.action_done()
         return visit
+
+    def _demo_receivable_review(self, env, rng, today):
+        """This month's receivables review, prepared for the grading manager and
+        partly marked."""
+        manager = env["res.users"].search([("login", "=", "grading_manager")])
+        Review = env["customer.grading.receivable.review"].with_user(manager)
+        review = Review._prepare(env.company, today)
+        for line in review.line_ids.sorted("receivable_overdue", reverse=True)[:8]:
+            mark = (
+                "escalate" if line.receivable_overdue > 20000 else rng.choice(["ok", "follow_up"])
+            )
+            line.write(
+                {
+                    "review_mark": mark,
+                    "review_note": "Called finance; payment plan agreed."
+                    if mark == "follow_up"
+                    else False,
+                }
+            )
 
     def _demo_grade(self, env, today):
         """Grade the two quarters that ended, oldest first, and apply them."""
