@@ -207,7 +207,7 @@ class CustomerGradingVisit(models.Model):
             self._check_required_values(vals, create=True)
             self._check_approval_rights(vals)
         visits = super().create([self._with_commercial_partner(vals) for vals in vals_list])
-        visits._refresh_compliance()
+        visits.filtered(lambda visit: visit.state != "planned")._refresh_compliance()
         return visits
 
     def write(self, vals):
