@@ -36,7 +36,8 @@ class CustomerGradingReceivableReview(models.Model):
     _order = "sales_date_from desc, id desc"
     _check_company_auto = True
 
-    name = fields.Char(compute="_compute_name", store=True, precompute=True)
+    # in the reader's language, hence not stored
+    name = fields.Char(compute="_compute_name")
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
@@ -103,6 +104,7 @@ class CustomerGradingReceivableReview(models.Model):
     ]
 
     @api.depends("date")
+    @api.depends_context("lang")
     def _compute_name(self):
         for review in self:
             review.name = self.env._(
