@@ -27,6 +27,7 @@
         "views/customer_grading_run_views.xml",
         "views/customer_grading_blacklist_views.xml",
         "views/customer_grading_visit_views.xml",
+        "report/customer_grading_visit_report.xml",
         "views/customer_grading_visit_compliance_views.xml",
         "views/customer_grading_receivable_review_line_views.xml",
         "views/customer_grading_receivable_review_views.xml",

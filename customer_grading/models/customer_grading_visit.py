@@ -126,6 +126,25 @@ class CustomerGradingVisit(models.Model):
     )
     approver_id = fields.Many2one("res.users", string="Approver", readonly=True, copy=False)
     date_approved = fields.Date(string="Approval Date", readonly=True, copy=False)
+    # The paper form carries the customer's figures of the monthly review (S1 §3).
+    receivable_review_line_id = fields.Many2one(
+        "customer.grading.receivable.review.line",
+        string="Receivables Review",
+        compute="_compute_receivable_review",
+        help="The customer's line in the latest monthly receivables review prepared on or "
+        "before the visit day, if you may read it.",
+    )
+    receivable_review_date = fields.Date(string="Review Date", compute="_compute_receivable_review")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    sales_last_month = fields.Monetary(
+        string="Last Month's Sales", compute="_compute_receivable_review"
+    )
+    receivable_overdue = fields.Monetary(
+        string="Receivables > 3 Months", compute="_compute_receivable_review"
+    )
+    receivable_current_month = fields.Monetary(
+        string="Current Month Receivables", compute="_compute_receivable_review"
+    )
 
     @api.depends("partner_id", "visit_date")
     def _compute_display_name(self):
@@ -157,6 +176,35 @@ class CustomerGradingVisit(models.Model):
             city = " ".join(part for part in (partner.zip, partner.city) if part)
             parts = (partner.street, partner.street2, city, partner.state_id.name)
             visit.address = ", ".join(part for part in parts if part) or partner.country_id.name
+
+    @api.depends("partner_id", "company_id", "visit_day")
+    @api.depends_context("uid")
+    def _compute_receivable_review(self):
+        lines = self.env["customer.grading.receivable.review.line"].search(
+            [
+                ("partner_id", "in", self.partner_id.ids),
+                ("company_id", "in", self.company_id.ids),
+                ("review_id.date", "<=", max(self.mapped("visit_day"), default=False)),
+            ]
+        )
+        for visit in self:
+            line = max(
+                lines.filtered(
+                    lambda line, v=visit: (
+                        v.visit_day
+                        and line.partner_id == v.partner_id
+                        and line.company_id == v.company_id
+                        and line.review_id.date <= v.visit_day
+                    )
+                ),
+                key=lambda line: line.review_id.date,
+                default=lines.browse(),
+            )
+            visit.receivable_review_line_id = line
+            visit.receivable_review_date = line.review_id.date
+            visit.sales_last_month = line.sales_last_month
+            visit.receivable_overdue = line.receivable_overdue
+            visit.receivable_current_month = line.receivable_current_month
 
     @api.depends("state", "visit_date")
     @api.depends_context("uid")
