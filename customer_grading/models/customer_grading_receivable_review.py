@@ -400,13 +400,14 @@ class CustomerGradingReceivableReview(models.Model):
             ).user_id
             for manager, count in customers.items():
                 if manager and manager not in assigned:
+                    in_their_language = review.with_context(lang=manager.lang)
                     review.activity_schedule(
                         ACTIVITY_TYPE,
                         user_id=manager.id,
-                        note=self.env._(
+                        note=in_their_language.env._(
                             "%(count)s customer(s) of your sales teams to review in %(review)s.",
                             count=count,
-                            review=review.display_name,
+                            review=in_their_language.display_name,
                         ),
                     )
 

@@ -963,24 +963,25 @@ class CustomerGradingRun(models.Model):
         )
         partners = self.env["res.partner"].sudo().browse(partner_ids)
         model_id = self.env["ir.model"]._get_id("res.partner")
-        Activity.create(
-            [
+        values = []
+        for partner in partners.filtered(lambda partner: partner.id not in reviewed):
+            reviewer = partner._grading_sales_manager() or self.create_uid
+            values.append(
                 {
                     "res_model_id": model_id,
                     "res_id": partner.id,
                     "activity_type_id": activity_type.id,
                     "date_deadline": activity_type._get_date_deadline(),
-                    "user_id": (partner._grading_sales_manager() or self.create_uid).id,
-                    "summary": self.env._(
+                    "user_id": reviewer.id,
+                    # in the reviewer's language, not the scheduler's
+                    "summary": self.with_context(lang=reviewer.lang).env._(
                         "Lowest grade %(count)s periods in a row: reduce cooperation or "
                         "propose for the blacklist?",
                         count=periods_needed,
                     ),
                 }
-                for partner in partners
-                if partner.id not in reviewed
-            ]
-        )
+            )
+        Activity.create(values)
 
     def _log_grade_changes(self, changes):
         """One chatter note per customer whose grade changed (old → new)."""

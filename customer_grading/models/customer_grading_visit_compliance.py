@@ -213,7 +213,8 @@ class CustomerGradingVisitCompliance(models.Model):
                     "activity_type_id": activity_type.id,
                     "user_id": row.user_id.id,
                     "date_deadline": row.due_date,
-                    "summary": self.env._(
+                    # in the salesperson's language, not the scheduler's
+                    "summary": row.with_context(lang=row.user_id.lang).env._(
                         "%(done)s of %(required)s visits done this period",
                         done=row.visits_done,
                         required=row.visits_required,

@@ -248,6 +248,8 @@ class TestBlacklist(GradingCase):
                 "member_ids": [Command.set(self.salesman_1.ids)],
             }
         )
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.manager.lang = "zh_CN"
         self._value(self.customer, "new_business", 10)
         activity_type = self.env.ref("customer_grading.mail_activity_type_elimination_review")
 
@@ -267,6 +269,10 @@ class TestBlacklist(GradingCase):
         second.action_apply()
         self.assertEqual(len(reviews()), 1)
         self.assertEqual(reviews().user_id, self.manager)
+        self.assertEqual(
+            reviews().summary,
+            "连续 2 个周期处于最低等级：减少合作还是提议列入黑名单？",  # the manager's language
+        )
 
         third = self.env["customer.grading.run"].create({"date_to": date(2026, 12, 31)})
         third.action_compute()

@@ -218,6 +218,8 @@ class TestReceivableReview(ReviewCase):
             name="West Leader",
             groups="base.group_user,customer_grading.group_customer_grading_manager",
         )
+        self.env["res.lang"]._activate_lang("zh_CN")
+        west_leader.lang = "zh_CN"  # the note speaks the reviewer's language
         self.env["crm.team"].create(
             {
                 "name": "West",
@@ -248,6 +250,7 @@ class TestReceivableReview(ReviewCase):
         self.assertEqual(set(by_user), {self.leader, west_leader, self.manager})
         self.assertEqual(len(activities), 3)
         self.assertIn("2 customer(s)", str(by_user[self.leader].note))
+        self.assertIn("个您销售团队的客户待审核", str(by_user[west_leader].note))
         self.assertEqual(activities.mapped("res_model"), [review._name] * 3)
 
         review.with_user(self.manager).action_refresh()

@@ -117,6 +117,15 @@ class TestVisitCompliance(VisitCase):
             self.Compliance._cron_visit_reminders()
         self.assertEqual(self._due_activities(self.customer).date_deadline, date(2026, 11, 30))
 
+    def test_reminder_in_the_salespersons_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.salesman_1.lang = "zh_CN"
+        with freeze_time("2026-11-20 10:00:00"):
+            self.Compliance.with_context(lang="en_US")._cron_visit_reminders()
+        self.assertEqual(
+            self._due_activities(self.customer).summary, "本期已拜访 0 次，应拜访 2 次"
+        )
+
     def test_reminder_closed_when_no_longer_behind(self):
         with freeze_time("2026-11-20 10:00:00"):
             self.Compliance._cron_visit_reminders()
