@@ -2,7 +2,7 @@ from collections import Counter, defaultdict
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..report import receivable_review_xlsx
@@ -245,26 +245,36 @@ class CustomerGradingReceivableReview(models.Model):
     def _cron_prepare_reviews(self):
         """Prepare this month's review of every company with a grading scheme
         whose review day has come and that has none yet: a day missed by the
-        scheduler is caught up the next day it runs."""
+        scheduler is caught up the next day it runs, also when that day falls
+        in the next month (last month's review, dated on its review day)."""
         today = fields.Date.context_today(self)
-        month_from = periods.previous_month(today)[0]
-        companies = self.env["res.company"].search(
-            [
-                ("grading_scheme_id", "!=", False),
-                ("grading_receivable_review_day", "<=", today.day),
-            ]
-        )
-        prepared = {
-            company.id
-            for [company] in self.sudo()._read_group(
-                [("company_id", "in", companies.ids), ("sales_date_from", "=", month_from)],
-                ["company_id"],
+        companies = self.env["res.company"].search([("grading_scheme_id", "!=", False)])
+        latest = dict(  # sales month of each company's latest review
+            self.sudo()._read_group(
+                [("company_id", "in", companies.ids)], ["company_id"], ["sales_date_from:max"]
             )
-        }
+        )
         reviews = self.browse()
-        for company in companies.filtered(lambda company: company.id not in prepared):
-            reviews |= self._prepare(company, today)
+        for company in companies:
+            for day in self._review_days_due(company, today, latest.get(company)):
+                reviews |= self._prepare(company, day)
         return reviews
+
+    @api.model
+    def _review_days_due(self, company, today, latest_sales_month):
+        """The dates of the reviews ``company`` still owes on ``today``: last
+        month's if missed (only after an earlier review, so that installing
+        does not prepare the past) and this month's once its day has come."""
+        review_day = company.grading_receivable_review_day
+        last_month_day = periods.previous_month(today)[0].replace(day=review_day)
+        this_month_from = periods.previous_month(today)[0]
+        last_month_from = periods.previous_month(last_month_day)[0]
+        days = []
+        if latest_sales_month and latest_sales_month < last_month_from:
+            days.append(last_month_day)
+        if review_day <= today.day and latest_sales_month != this_month_from:
+            days.append(today)
+        return days
 
     @api.model
     def _prepare(self, company, today):
@@ -278,7 +288,7 @@ class CustomerGradingReceivableReview(models.Model):
         review._message_log(
             body=self.env._(
                 "Prepared on %(date)s: sales of %(month)s, receivables as of today.",
-                date=fields.Date.to_string(today),
+                date=fields.Date.to_string(fields.Date.context_today(self)),
                 month=periods.month_label(review.sales_date_from),
             )
         )
@@ -423,20 +433,7 @@ class CustomerGradingReceivableReview(models.Model):
             and self.company_id in author.company_ids
         ):
             return author
-        return (
-            self.env["res.users"]
-            .sudo()
-            .search(
-                [
-                    ("groups_id", "in", self.env.ref(GROUP_MANAGER).id),
-                    ("company_ids", "in", self.company_id.id),
-                    ("share", "=", False),
-                    ("id", "!=", SUPERUSER_ID),
-                ],
-                order="id",
-                limit=1,
-            )
-        )
+        return self.company_id._grading_managers()[:1]
 
     def _check_manager(self):
         if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):

@@ -18,6 +18,9 @@ APPROVAL_FIELDS = {"approver_id", "date_approved"}
 # Changes that move a customer's visit compliance.
 COMPLIANCE_FIELDS = {"state", "visit_date", "partner_id", "visit_type", "company_id"}
 
+# What a visit that took place records: fixed once done, except by a manager.
+RECORDED_FIELDS = COMPLIANCE_FIELDS - {"state"}
+
 
 class CustomerGradingVisit(models.Model):
     """A customer visit record (附表3 客户拜访记录表)."""
@@ -211,7 +214,9 @@ class CustomerGradingVisit(models.Model):
     def _compute_is_overdue(self):
         now = fields.Datetime.now()
         for visit in self:
-            visit.is_overdue = visit.state == "planned" and visit.visit_date < now
+            visit.is_overdue = (
+                visit.state == "planned" and bool(visit.visit_date) and visit.visit_date < now
+            )
 
     def _search_is_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
@@ -231,6 +236,15 @@ class CustomerGradingVisit(models.Model):
                     self.env._(
                         "A visit cannot be planned more than %(days)s days ahead.", days=days
                     )
+                )
+
+    @api.constrains("state", "visit_date")
+    def _check_done_in_the_past(self):
+        now = fields.Datetime.now()
+        for visit in self:
+            if visit.state != "planned" and visit.visit_date > now:
+                raise ValidationError(
+                    self.env._("A visit cannot be done before its date: plan it instead.")
                 )
 
     @api.constrains("attendee_ids", "partner_id")
@@ -253,6 +267,7 @@ class CustomerGradingVisit(models.Model):
         vals_list = [self._add_missing_default_values(vals) for vals in vals_list]
         for vals in vals_list:
             self._check_required_values(vals, create=True)
+            self._check_state_change(vals, create=True)
             self._check_approval_rights(vals)
         visits = super().create([self._with_commercial_partner(vals) for vals in vals_list])
         visits.filtered(lambda visit: visit.state != "planned")._refresh_compliance()
@@ -260,9 +275,18 @@ class CustomerGradingVisit(models.Model):
 
     def write(self, vals):
         self._check_required_values(vals)
+        self._check_state_change(vals)
         self._check_approval_rights(vals)
-        if any(visit.state == "approved" for visit in self) and not self._is_manager():
-            raise UserError(self.env._("An approved visit can only be changed by a manager."))
+        if not self._is_manager():
+            if any(visit.state == "approved" for visit in self):
+                raise UserError(self.env._("An approved visit can only be changed by a manager."))
+            if RECORDED_FIELDS & vals.keys() and any(visit.state != "planned" for visit in self):
+                raise UserError(
+                    self.env._(
+                        "The customer, date and type of a done visit are what took place: "
+                        "put the visit back to planned to change them."
+                    )
+                )
         before = self._compliance_keys() if COMPLIANCE_FIELDS & vals.keys() else None
         result = super().write(self._with_commercial_partner(vals))
         if before is not None:
@@ -285,6 +309,17 @@ class CustomerGradingVisit(models.Model):
         for field, message in messages.items():
             if (create or field in vals) and not vals.get(field):
                 raise ValidationError(message)
+
+    def _check_state_change(self, vals, create=False):
+        """The state moves only through the actions, which check who may do
+        what, then write as superuser."""
+        changes_state = vals.get("state", "planned") != "planned" if create else "state" in vals
+        if changes_state and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "A visit is marked done, approved or put back to planned with its buttons only."
+                )
+            )
 
     def _check_approval_rights(self, vals):
         if APPROVAL_FIELDS & vals.keys() or vals.get("state") == "approved":
@@ -318,7 +353,7 @@ class CustomerGradingVisit(models.Model):
             vals = {"state": "done"}
             if visit.visit_date > now:
                 vals["visit_date"] = now  # done earlier than planned
-            visit.write(vals)
+            visit._write_state(vals)
         self._close_visit_due_activities()
         self._schedule_approval()
         return True
@@ -330,7 +365,7 @@ class CustomerGradingVisit(models.Model):
             raise UserError(self.env._("Only a done visit can be approved."))
         if any(visit.user_id == self.env.user for visit in self):
             raise UserError(self.env._("You cannot approve your own visit."))
-        self.write(
+        self._write_state(
             {
                 "state": "approved",
                 "approver_id": self.env.uid,
@@ -345,9 +380,15 @@ class CustomerGradingVisit(models.Model):
             raise UserError(
                 self.env._("Only a done visit, not approved yet, goes back to planned.")
             )
-        self.write({"state": "planned"})
+        self._write_state({"state": "planned"})
         self.activity_unlink(["customer_grading.mail_activity_type_visit_approval"])
         return True
+
+    def _write_state(self, vals):
+        """Write a state change the calling action has allowed, as the user
+        (tracking) but past the refusal of direct state changes."""
+        self.check_access("write")
+        self.sudo().write(vals)
 
     # ------------------------------------------------------------------
     # Activities and compliance
@@ -355,23 +396,51 @@ class CustomerGradingVisit(models.Model):
 
     def _schedule_approval(self):
         for visit in self:
-            manager = (
-                visit.partner_id._grading_sales_manager() or visit.user_id.sale_team_id.user_id
-            )
-            if manager and manager != visit.user_id:
+            approver = visit._approver()
+            if approver:
                 visit.activity_schedule(
-                    "customer_grading.mail_activity_type_visit_approval", user_id=manager.id
+                    "customer_grading.mail_activity_type_visit_approval", user_id=approver.id
                 )
 
+    def _approver(self):
+        """Who is asked to approve: the team leader of the customer's or the
+        visit's salesperson when a grading manager of the visit's company,
+        else the company's first grading manager; never the visit's salesperson."""
+        self.ensure_one()
+        leaders = self.partner_id._grading_sales_manager() | self.user_id.sale_team_id.user_id
+        candidates = (leaders - self.user_id).filtered(
+            lambda user: user._has_group(GROUP_MANAGER) and self.company_id in user.company_ids
+        ) or (self.company_id._grading_managers() - self.user_id)
+        return candidates[:1]
+
+    def _counts_for_compliance(self):
+        """Whether the visit, once done, counts towards the visit frequency."""
+        self.ensure_one()
+        return self.visit_type == "on_site" or not self.company_id.grading_visit_on_site_only
+
     def _close_visit_due_activities(self):
-        """A visit done closes the customer's open 'visit due' reminder."""
+        """A visit done that counts, in a company where its customer owes
+        visits, closes the customer's open 'visit due' reminder."""
+        counted = self.filtered(lambda visit: visit._counts_for_compliance())
+        owing = (
+            self.env["customer.grading.visit.compliance"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "in", counted.company_id.ids),
+                    ("partner_id", "in", counted.partner_id.ids),
+                ]
+            )
+        )
+        owed = {(row.company_id, row.partner_id) for row in owing}
+        counted = counted.filtered(lambda visit: (visit.company_id, visit.partner_id) in owed)
         activities = (
             self.env["mail.activity"]
             .sudo()
             .search(
                 [
                     ("res_model", "=", "res.partner"),
-                    ("res_id", "in", self.partner_id.ids),
+                    ("res_id", "in", counted.partner_id.ids),
                     (
                         "activity_type_id",
                         "=",
@@ -381,7 +450,7 @@ class CustomerGradingVisit(models.Model):
             )
         )
         for activity in activities:
-            visits = self.filtered(lambda v, a=activity: v.partner_id.id == a.res_id)
+            visits = counted.filtered(lambda v, a=activity: v.partner_id.id == a.res_id)
             activity.action_feedback(
                 feedback=self.env._("Visited on %(date)s.", date=max(visits.mapped("visit_day")))
             )

@@ -1,5 +1,7 @@
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import ValidationError
+
+GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
 
 
 class ResCompany(models.Model):
@@ -24,7 +26,7 @@ class ResCompany(models.Model):
     grading_visit_max_days_ahead = fields.Integer(
         string="Visits Planned at Most",
         default=90,
-        help="Refuse visits dated more than this many days ahead.",
+        help="Refuse visits dated more than this many days ahead (0: no limit).",
     )
     grading_visit_on_site_only = fields.Boolean(
         string="Only On-site Visits Count",
@@ -40,6 +42,19 @@ class ResCompany(models.Model):
         "managers.",
     )
 
+    @api.constrains("grading_visit_max_days_ahead")
+    def _check_grading_visit_max_days_ahead(self):
+        for company in self:
+            if company.grading_visit_max_days_ahead < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Visits of %(company)s can be planned 0 days ahead (no limit) or more, "
+                        "not %(days)s.",
+                        company=company.name,
+                        days=company.grading_visit_max_days_ahead,
+                    )
+                )
+
     @api.constrains("grading_receivable_review_day")
     def _check_grading_receivable_review_day(self):
         for company in self:
@@ -52,3 +67,21 @@ class ResCompany(models.Model):
                         day=company.grading_receivable_review_day,
                     )
                 )
+
+    def _grading_managers(self):
+        """The company's grading managers, internal users, oldest first: who
+        gets what no sales team leader can take."""
+        self.ensure_one()
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("groups_id", "in", self.env.ref(GROUP_MANAGER).id),
+                    ("company_ids", "in", self.id),
+                    ("share", "=", False),
+                    ("id", "!=", SUPERUSER_ID),
+                ],
+                order="id",
+            )
+        )

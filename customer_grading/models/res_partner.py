@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 
 from ..tools import blacklist_keys
 from .customer_grading_blacklist import REASONS
+from .customer_grading_visit import GROUP_MANAGER
 
 GROUP_USER = "customer_grading.group_customer_grading_user"
 
@@ -213,7 +214,8 @@ class ResPartner(models.Model):
     @api.depends("commercial_partner_id", "grading_level_id", "is_signed_customer")
     def _compute_grading_visits(self):
         company = self.env.company
-        customers = self.commercial_partner_id.filtered("id")
+        # the saved customers, also when computed on a form's unsaved copy
+        customers = self.commercial_partner_id._origin.filtered("id")
         figures = self.env["customer.grading.visit.compliance"]._measure(
             company, customers, fields.Date.context_today(self)
         )
@@ -224,24 +226,26 @@ class ResPartner(models.Model):
                 ["__count"],
             )
         )
+        sees_all = self.env.su or self.env.user.has_group(GROUP_MANAGER)
         for partner in self:
-            customer = partner.commercial_partner_id
+            customer = partner.commercial_partner_id._origin
             values = figures.get(customer.id, {})
+            if not (sees_all or customer.user_id == self.env.user):
+                # another salesperson's customer: its visits are not the user's to see
+                values = {"required": values.get("required", 0)}
             partner.grading_visit_count = counts.get(customer, 0)
             partner.grading_last_visit_date = values.get("last_visit_date", False)
             partner.grading_visits_done = values.get("done", 0)
             partner.grading_visits_required = values.get("required", 0)
             partner.grading_visit_period_end = values.get("period_end", False)
             partner.grading_visit_due_date = values.get("due_date") or False
-            partner.grading_visit_behind = values.get("done", 0) < values.get("required", 0)
+            partner.grading_visit_behind = bool(values.get("due_date"))
 
     def _search_grading_visit_behind(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on visits behind."))
-        behind = (
-            self.env["customer.grading.visit.compliance"]
-            .sudo()
-            ._search([("company_id", "=", self.env.company.id), ("is_behind", "=", True)])
+        behind = self.env["customer.grading.visit.compliance"]._search(  # the user's rows
+            [("company_id", "=", self.env.company.id), ("is_behind", "=", True)]
         )
         positive = (operator == "=") == value
         return [("id", "in" if positive else "not in", behind.subselect("partner_id"))]

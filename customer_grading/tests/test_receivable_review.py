@@ -174,6 +174,19 @@ class TestReceivableReview(ReviewCase):
             self.Review.with_user(self.env.ref("base.user_root"))._cron_prepare_reviews()
         return self.Review.search([("company_id", "=", self.company.id)])
 
+    def test_cron_catches_up_a_review_day_missed_at_month_end(self):
+        self.company.grading_receivable_review_day = 28
+        self.assertFalse(self._cron("2026-10-01"))  # nothing of the past at install
+        october = self._cron("2026-10-28")
+        self.assertEqual(october.date, date(2026, 10, 28))
+        # the scheduler is down from 28 to 30 November
+        reviews = self._cron("2026-12-01")
+        november = reviews - october
+        self.assertEqual(november.date, date(2026, 11, 28))
+        self.assertEqual(november.sales_date_from, date(2026, 10, 1))
+        self.assertEqual(self._cron("2026-12-02"), reviews)  # nothing more before the 28th
+        self.assertEqual(len(self._cron("2026-12-28")), 3)
+
     def test_cron_prepares_on_the_review_day_once(self):
         self.assertFalse(self._cron("2026-11-14"))
         reviews = self._cron("2026-11-15")

@@ -3,7 +3,7 @@ from datetime import datetime
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import GradingCase
 
@@ -141,7 +141,80 @@ class TestVisit(VisitCase):
             coming | done,
         )
 
+    def test_form_without_a_date_yet(self):
+        with Form(self.Visit.with_user(self.salesman_1)) as form:
+            form.partner_id = self.customer
+            form.visit_date = False
+            self.assertFalse(form.is_overdue)
+            form.visit_date = "2026-11-21 09:00:00"
+
+    def test_approval_goes_to_a_grading_manager(self):
+        """A team leader who may not approve is passed over for the company's
+        first grading manager; nobody is asked to approve their own visit."""
+        plain_leader = new_test_user(self.env, login="cg_plain_leader", groups="base.group_user")
+        salesman_3 = new_test_user(
+            self.env, login="cg_sales_3", groups="sales_team.group_sale_salesman"
+        )
+        self.env["crm.team"].create(
+            {"name": "North", "user_id": plain_leader.id, "member_ids": [(6, 0, salesman_3.ids)]}
+        )
+        customer = self._customer("Northern Mills", user=salesman_3)
+        visit = self._done(user=salesman_3, partner=customer)
+        first_manager = self.company._grading_managers()[:1]
+        self.assertTrue(first_manager._has_group("customer_grading.group_customer_grading_manager"))
+        self.assertEqual(visit.activity_ids.user_id, first_manager)
+        own = self._done(user=first_manager, partner=customer)
+        self.assertTrue(own.activity_ids)
+        self.assertNotIn(first_manager, own.activity_ids.user_id)
+        # the leader visits a customer of their team: another grading manager approves
+        new_test_user(
+            self.env, login="cg_manager_2", groups="customer_grading.group_customer_grading_manager"
+        )
+        leaders_own = self._done(user=self.manager)
+        other_manager = (self.company._grading_managers() - self.manager)[:1]
+        self.assertTrue(other_manager)
+        self.assertEqual(leaders_own.activity_ids.user_id, other_manager)
+
     # --- refusals ----------------------------------------------------------------
+
+    def test_state_moves_with_the_buttons_only(self):
+        with self.assertRefused(UserError, "with its buttons only"):
+            self._visit(state="done")
+        visit = self._visit()
+        with self.assertRefused(UserError, "with its buttons only"):
+            visit.write({"state": "done"})
+        self.assertEqual(visit.state, "planned")
+        own = self._done(user=self.manager)
+        with self.assertRefused(UserError, "with its buttons only"):
+            own.with_user(self.manager).write({"state": "approved"})
+        self.assertEqual((own.state, own.approver_id), ("done", self.env["res.users"]))
+
+    def test_done_visit_keeps_what_took_place(self):
+        visit = self._done(when="2026-10-20 09:00:00")
+        for vals in (
+            {"visit_date": "2026-11-18 09:00:00"},
+            {"visit_type": "phone"},
+            {"partner_id": self._customer("Elsewhere", user=self.salesman_1).id},
+        ):
+            with self.assertRefused(UserError, "put the visit back to planned"):
+                visit.write(vals)
+        self.assertEqual(str(visit.visit_date), "2026-10-20 09:00:00")
+        self.assertEqual(self.customer.with_user(self.salesman_1).grading_visits_done, 0)
+        visit.write({"actual_content": "Also met their CFO."})  # the account stays editable
+        visit.with_user(self.manager).write({"visit_date": "2026-10-21 09:00:00"})
+        self.assertEqual(visit.visit_day.day, 21)
+
+    def test_never_done_in_the_future(self):
+        visit = self._visit(when="2026-11-25 09:00:00")
+        with self.assertRefused(ValidationError, "cannot be done before its date"):
+            visit.sudo().write({"state": "done"})
+        self.assertEqual(visit.state, "planned")
+
+    def test_horizon_not_negative(self):
+        with self.assertRefused(ValidationError, "0 days ahead"):
+            self.company.grading_visit_max_days_ahead = -1
+        self.company.grading_visit_max_days_ahead = 0  # no limit
+        self.assertTrue(self._visit(when="2027-11-20 09:00:00"))
 
     def test_customer_and_date_required(self):
         with self.assertRefused(ValidationError, "A visit needs a customer"):
@@ -220,6 +293,34 @@ class TestVisit(VisitCase):
         self.assertEqual(
             self.Visit.with_user(self.manager).search([]), own | colleague_on_mine | theirs
         )
+
+    def test_accompanying_colleague_reads_only(self):
+        stranger = self._customer("Somebody Else's", user=self.salesman_2)
+        visit = self._visit(
+            user=self.salesman_2, partner=stranger, colleague_ids=[(6, 0, self.salesman_1.ids)]
+        )
+        as_colleague = visit.with_user(self.salesman_1)
+        self.assertIn(visit, self.Visit.with_user(self.salesman_1).search([]))
+        self.assertEqual(as_colleague.read(["partner_id"])[0]["partner_id"][0], stranger.id)
+        with self.assertRaises(AccessError):
+            as_colleague.write({"note": "not mine"})
+        with self.assertRaises(AccessError):
+            as_colleague.action_done()
+        self.assertEqual(visit.state, "planned")
+
+    def test_customer_visit_figures_follow_the_rules(self):
+        self._done(when="2026-11-12 09:00:00")
+        as_owner = self.customer.with_user(self.salesman_1)
+        self.assertEqual((as_owner.grading_visits_done, as_owner.grading_visits_required), (1, 2))
+        self.assertEqual(as_owner.grading_last_visit_date.day, 12)
+        as_other = self.customer.with_user(self.salesman_2)
+        self.assertEqual((as_other.grading_visits_done, as_other.grading_visits_required), (0, 2))
+        self.assertFalse(as_other.grading_last_visit_date)
+        self.assertFalse(as_other.grading_visit_behind)
+        self.assertEqual(self.customer.with_user(self.manager).grading_visits_done, 1)
+        # computed on the form's unsaved copy of the customer
+        unsaved = as_owner.new(origin=self.customer)
+        self.assertEqual((unsaved.grading_visits_done, unsaved.grading_visits_required), (1, 2))
 
     def test_other_company_visits_hidden(self):
         other = self.setup_other_company()["company"]

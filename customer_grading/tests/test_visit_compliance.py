@@ -126,6 +126,23 @@ class TestVisitCompliance(VisitCase):
             self._due_activities(self.customer).summary, "本期已拜访 0 次，应拜访 2 次"
         )
 
+    def test_reminder_stays_for_visits_that_do_not_count(self):
+        other = self.setup_other_company(name="Visits Co 2")["company"]
+        with freeze_time("2026-11-20 10:00:00"):
+            self.Compliance._cron_visit_reminders()
+            reminder = self._due_activities(self.customer)
+            self.assertTrue(reminder)
+            # only on-site visits count by default: a phone call leaves it open
+            self._done(when="2026-11-19 09:00:00", visit_type="phone")
+            # the customer owes no visit in the other company
+            elsewhere = self.Visit.with_company(other).create(
+                {"partner_id": self.customer.id, "visit_date": "2026-11-19 11:00:00"}
+            )
+            elsewhere.action_done()
+            self.assertEqual(self._due_activities(self.customer), reminder)
+            self._done(when="2026-11-20 09:00:00")
+            self.assertFalse(self._due_activities(self.customer))
+
     def test_reminder_closed_when_no_longer_behind(self):
         with freeze_time("2026-11-20 10:00:00"):
             self.Compliance._cron_visit_reminders()
