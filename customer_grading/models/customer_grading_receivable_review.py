@@ -249,30 +249,33 @@ class CustomerGradingReceivableReview(models.Model):
         in the next month (last month's review, dated on its review day)."""
         today = fields.Date.context_today(self)
         companies = self.env["res.company"].search([("grading_scheme_id", "!=", False)])
-        latest = dict(  # sales month of each company's latest review
-            self.sudo()._read_group(
-                [("company_id", "in", companies.ids)], ["company_id"], ["sales_date_from:max"]
-            )
-        )
+        months = defaultdict(set)  # the sales months each company has a review of
+        for company, month in self.sudo()._read_group(
+            [("company_id", "in", companies.ids)], ["company_id", "sales_date_from:month"]
+        ):
+            months[company].add(month)
         reviews = self.browse()
         for company in companies:
-            for day in self._review_days_due(company, today, latest.get(company)):
+            for day in self._review_days_due(company, today, months[company]):
                 reviews |= self._prepare(company, day)
         return reviews
 
     @api.model
-    def _review_days_due(self, company, today, latest_sales_month):
-        """The dates of the reviews ``company`` still owes on ``today``: last
-        month's if missed (only after an earlier review, so that installing
-        does not prepare the past) and this month's once its day has come."""
+    def _review_days_due(self, company, today, sales_months):
+        """The dates of the reviews ``company`` still owes on ``today``, given
+        the sales months it has reviews of: last month's if missed (only after
+        an earlier review, so that installing does not prepare the past) and
+        this month's once its day has come."""
         review_day = company.grading_receivable_review_day
         last_month_day = periods.previous_month(today)[0].replace(day=review_day)
         this_month_from = periods.previous_month(today)[0]
         last_month_from = periods.previous_month(last_month_day)[0]
         days = []
-        if latest_sales_month and latest_sales_month < last_month_from:
+        if last_month_from not in sales_months and any(
+            month < last_month_from for month in sales_months
+        ):
             days.append(last_month_day)
-        if review_day <= today.day and latest_sales_month != this_month_from:
+        if review_day <= today.day and this_month_from not in sales_months:
             days.append(today)
         return days
 
@@ -411,7 +414,7 @@ class CustomerGradingReceivableReview(models.Model):
             for manager, count in customers.items():
                 if manager and manager not in assigned:
                     in_their_language = review.with_context(lang=manager.lang)
-                    review.activity_schedule(
+                    in_their_language.activity_schedule(
                         ACTIVITY_TYPE,
                         user_id=manager.id,
                         note=in_their_language.env._(

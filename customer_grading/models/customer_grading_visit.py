@@ -127,6 +127,8 @@ class CustomerGradingVisit(models.Model):
         search="_search_is_overdue",
         help="Planned for a past date and not marked done.",
     )
+    user_can_edit = fields.Boolean(compute="_compute_user_rights")
+    user_is_manager = fields.Boolean(compute="_compute_user_rights")
     approver_id = fields.Many2one("res.users", string="Approver", readonly=True, copy=False)
     date_approved = fields.Date(string="Approval Date", readonly=True, copy=False)
     # The paper form carries the customer's figures of the monthly review (S1 §3).
@@ -180,16 +182,29 @@ class CustomerGradingVisit(models.Model):
             parts = (partner.street, partner.street2, city, partner.state_id.name)
             visit.address = ", ".join(part for part in parts if part) or partner.country_id.name
 
+    @api.depends_context("uid")
+    def _compute_user_rights(self):
+        """What the form offers: accompanying colleagues only read the visit,
+        managers correct what a done visit records."""
+        editable = self._origin._filtered_access("write")
+        is_manager = self._is_manager()
+        for visit in self:
+            visit.user_can_edit = not visit._origin or visit._origin in editable
+            visit.user_is_manager = is_manager
+
     @api.depends("partner_id", "company_id", "visit_day")
     @api.depends_context("uid")
     def _compute_receivable_review(self):
-        lines = self.env["customer.grading.receivable.review.line"].search(
-            [
-                ("partner_id", "in", self.partner_id.ids),
-                ("company_id", "in", self.company_id.ids),
-                ("review_id.date", "<=", max(self.mapped("visit_day"), default=False)),
-            ]
-        )
+        last_day = max(filter(None, self.mapped("visit_day")), default=None)
+        lines = self.env["customer.grading.receivable.review.line"]
+        if last_day:
+            lines = lines.search(
+                [
+                    ("partner_id", "in", self.partner_id.ids),
+                    ("company_id", "in", self.company_id.ids),
+                    ("review_id.date", "<=", last_day),
+                ]
+            )
         for visit in self:
             line = max(
                 lines.filtered(
@@ -312,14 +327,24 @@ class CustomerGradingVisit(models.Model):
 
     def _check_state_change(self, vals, create=False):
         """The state moves only through the actions, which check who may do
-        what, then write as superuser."""
-        changes_state = vals.get("state", "planned") != "planned" if create else "state" in vals
+        what, then write as superuser. Grading managers may also create done
+        and approved visits, to import the visits of the past."""
+        if create:
+            changes_state = vals.get("state", "planned") != "planned" and not self._is_manager()
+        else:
+            changes_state = "state" in vals and any(visit.state != vals["state"] for visit in self)
         if changes_state and not self.env.su:
             raise UserError(
                 self.env._(
                     "A visit is marked done, approved or put back to planned with its buttons only."
                 )
             )
+        if create and vals.get("state") == "approved" and not self.env.su:
+            salesperson = vals.get("user_id") or self.env.uid
+            if vals.get("approver_id") in (None, False, salesperson):
+                raise UserError(
+                    self.env._("An approved visit names its approver, who is not its salesperson.")
+                )
 
     def _check_approval_rights(self, vals):
         if APPROVAL_FIELDS & vals.keys() or vals.get("state") == "approved":
@@ -397,8 +422,8 @@ class CustomerGradingVisit(models.Model):
     def _schedule_approval(self):
         for visit in self:
             approver = visit._approver()
-            if approver:
-                visit.activity_schedule(
+            if approver:  # in the approver's language, as the type's summary is copied
+                visit.with_context(lang=approver.lang).activity_schedule(
                     "customer_grading.mail_activity_type_visit_approval", user_id=approver.id
                 )
 

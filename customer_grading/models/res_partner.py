@@ -144,6 +144,9 @@ class ResPartner(models.Model):
         groups=GROUP_USER,
         help="Visits are still owed to this customer in the current period.",
     )
+    grading_visit_figures_visible = fields.Boolean(
+        compute="_compute_grading_visits", groups=GROUP_USER
+    )
 
     is_blacklisted = fields.Boolean(
         string="Blacklisted",
@@ -230,9 +233,9 @@ class ResPartner(models.Model):
         for partner in self:
             customer = partner.commercial_partner_id._origin
             values = figures.get(customer.id, {})
-            if not (sees_all or customer.user_id == self.env.user):
-                # another salesperson's customer: its visits are not the user's to see
-                values = {"required": values.get("required", 0)}
+            partner.grading_visit_figures_visible = sees_all or customer.user_id == self.env.user
+            if not partner.grading_visit_figures_visible:
+                values = {}  # another salesperson's customer: not the user's to see
             partner.grading_visit_count = counts.get(customer, 0)
             partner.grading_last_visit_date = values.get("last_visit_date", False)
             partner.grading_visits_done = values.get("done", 0)

@@ -187,6 +187,15 @@ class TestReceivableReview(ReviewCase):
         self.assertEqual(self._cron("2026-12-02"), reviews)  # nothing more before the 28th
         self.assertEqual(len(self._cron("2026-12-28")), 3)
 
+    def test_cron_with_a_review_dated_ahead(self):
+        """A review a manager dated in a later month does not make the
+        scheduled action prepare this month's twice."""
+        with freeze_time("2026-11-10"):
+            ahead = self.Review.with_user(self.manager).create({"date": "2026-12-05"})
+        reviews = self._cron("2026-11-15")
+        self.assertEqual(len(reviews - ahead), 1)
+        self.assertEqual(self._cron("2026-11-16"), reviews)
+
     def test_cron_prepares_on_the_review_day_once(self):
         self.assertFalse(self._cron("2026-11-14"))
         reviews = self._cron("2026-11-15")
@@ -232,7 +241,8 @@ class TestReceivableReview(ReviewCase):
             groups="base.group_user,customer_grading.group_customer_grading_manager",
         )
         self.env["res.lang"]._activate_lang("zh_CN")
-        west_leader.lang = "zh_CN"  # the note speaks the reviewer's language
+        self.env["ir.module.module"]._load_module_terms(["customer_grading"], ["zh_CN"])
+        west_leader.lang = "zh_CN"  # the activity speaks the reviewer's language
         self.env["crm.team"].create(
             {
                 "name": "West",
@@ -264,6 +274,7 @@ class TestReceivableReview(ReviewCase):
         self.assertEqual(len(activities), 3)
         self.assertIn("2 customer(s)", str(by_user[self.leader].note))
         self.assertIn("个您销售团队的客户待审核", str(by_user[west_leader].note))
+        self.assertEqual(by_user[west_leader].summary, "审核上月业绩和未收应收账款，并标记每个客户")
         self.assertEqual(activities.mapped("res_model"), [review._name] * 3)
 
         review.with_user(self.manager).action_refresh()

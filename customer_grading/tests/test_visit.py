@@ -60,6 +60,9 @@ class VisitCase(GradingCase):
 @tagged("post_install", "-at_install")
 @freeze_time("2026-11-20 10:00:00")
 class TestVisit(VisitCase):
+    def _xmlid(self, record):
+        return record.export_data(["id"]).get("datas")[0][0]
+
     def test_record_holds_the_paper_form(self):
         visit = self._visit(
             partner=self.buyer,  # a contact: the visit is the company's
@@ -147,6 +150,9 @@ class TestVisit(VisitCase):
             form.visit_date = False
             self.assertFalse(form.is_overdue)
             form.visit_date = "2026-11-21 09:00:00"
+        dated, undated = self.Visit.new({"visit_date": "2026-11-21 09:00:00"}), self.Visit.new()
+        (dated | undated).mapped("receivable_review_line_id")  # computed together
+        self.assertFalse(undated.receivable_review_line_id)
 
     def test_approval_goes_to_a_grading_manager(self):
         """A team leader who may not approve is passed over for the company's
@@ -188,6 +194,43 @@ class TestVisit(VisitCase):
         with self.assertRefused(UserError, "with its buttons only"):
             own.with_user(self.manager).write({"state": "approved"})
         self.assertEqual((own.state, own.approver_id), ("done", self.env["res.users"]))
+
+    def test_managers_import_past_visits(self):
+        header = ["partner_id/id", "visit_date", "state", "approver_id/id", "user_id/id"]
+        partner = self._xmlid(self.customer)
+        rows = [
+            [partner, "2026-10-02 09:00:00", "done", "", self._xmlid(self.salesman_1)],
+            [
+                partner,
+                "2026-10-09 09:00:00",
+                "approved",
+                self._xmlid(self.manager),
+                self._xmlid(self.salesman_1),
+            ],
+        ]
+        as_salesperson = self.Visit.with_user(self.salesman_1).load(header, rows)
+        self.assertFalse(as_salesperson["ids"])
+        self.assertIn("with its buttons only", as_salesperson["messages"][0]["message"])
+        imported = self.Visit.with_user(self.manager).load(header, rows)
+        self.assertEqual(len(imported["ids"]), 2, imported["messages"])
+        visits = self.Visit.browse(imported["ids"])
+        self.assertEqual(visits.mapped("state"), ["done", "approved"])
+        # exported and imported again with the same status: nothing refused
+        visits[0].with_user(self.salesman_1).write({"state": "done", "note": "re-imported"})
+        self.assertEqual(visits[0].note, "re-imported")
+        # an approved visit names an approver other than its salesperson
+        own = [[partner, "2026-10-16 09:00:00", "approved", "", self._xmlid(self.manager)]]
+        refused = self.Visit.with_user(self.manager).load(header, own)
+        self.assertFalse(refused["ids"])
+        self.assertIn("names its approver", refused["messages"][0]["message"])
+
+    def test_mark_done_from_the_list(self):
+        visits = self._visit(when="2026-11-18 09:00:00") | self._visit(when="2026-11-19 09:00:00")
+        action = self.env.ref("customer_grading.customer_grading_visit_action_mark_done")
+        action.with_user(self.salesman_1).with_context(
+            active_model=visits._name, active_ids=visits.ids
+        ).run()
+        self.assertEqual(visits.mapped("state"), ["done", "done"])
 
     def test_done_visit_keeps_what_took_place(self):
         visit = self._done(when="2026-10-20 09:00:00")
@@ -301,6 +344,8 @@ class TestVisit(VisitCase):
         )
         as_colleague = visit.with_user(self.salesman_1)
         self.assertIn(visit, self.Visit.with_user(self.salesman_1).search([]))
+        self.assertFalse(as_colleague.user_can_edit)  # the form hides the buttons
+        self.assertTrue(visit.with_user(self.salesman_2).user_can_edit)
         self.assertEqual(as_colleague.read(["partner_id"])[0]["partner_id"][0], stranger.id)
         with self.assertRaises(AccessError):
             as_colleague.write({"note": "not mine"})
@@ -313,8 +358,10 @@ class TestVisit(VisitCase):
         as_owner = self.customer.with_user(self.salesman_1)
         self.assertEqual((as_owner.grading_visits_done, as_owner.grading_visits_required), (1, 2))
         self.assertEqual(as_owner.grading_last_visit_date.day, 12)
+        self.assertTrue(as_owner.grading_visit_figures_visible)
         as_other = self.customer.with_user(self.salesman_2)
-        self.assertEqual((as_other.grading_visits_done, as_other.grading_visits_required), (0, 2))
+        self.assertFalse(as_other.grading_visit_figures_visible)
+        self.assertEqual((as_other.grading_visits_done, as_other.grading_visits_required), (0, 0))
         self.assertFalse(as_other.grading_last_visit_date)
         self.assertFalse(as_other.grading_visit_behind)
         self.assertEqual(self.customer.with_user(self.manager).grading_visits_done, 1)
