@@ -11,6 +11,8 @@ from ..tools import periods, pg_arrays, scoring
 
 _logger = logging.getLogger(__name__)
 
+GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
+
 DEFAULT_BATCH_SIZE = 1000
 # Computing and applying in one transaction (action_compute, action_apply) has
 # no time limit per step: larger batches read the documents fewer times.
@@ -963,9 +965,15 @@ class CustomerGradingRun(models.Model):
         )
         partners = self.env["res.partner"].sudo().browse(partner_ids)
         model_id = self.env["ir.model"]._get_id("res.partner")
+        fallback = None
         values = []
         for partner in partners.filtered(lambda partner: partner.id not in reviewed):
-            reviewer = partner._grading_sales_manager() or self.create_uid
+            reviewer = partner._grading_sales_manager()
+            if not (reviewer and reviewer._has_group(GROUP_MANAGER)):
+                # a team leader who may not blacklist: a grading manager decides
+                if fallback is None:
+                    fallback = self.company_id._grading_managers()[:1] or self.create_uid
+                reviewer = fallback
             values.append(
                 {
                     "res_model_id": model_id,

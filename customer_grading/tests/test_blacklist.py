@@ -3,7 +3,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from ..tools import blacklist_keys
 from .common import DATE_TO, GradingCase
@@ -239,6 +239,28 @@ class TestBlacklist(GradingCase):
         self.assertTrue(result.is_blacklisted)
         self.assertEqual(result.level_id, self.levels["D"])
         self.assertGreater(result.score, 0)
+
+    def test_elimination_review_for_a_grading_manager(self):
+        """A team leader who may not blacklist is passed over."""
+        plain_leader = new_test_user(self.env, login="cg_plain_leader", groups="base.group_user")
+        self.env["crm.team"].create(
+            {
+                "name": "Plain",
+                "user_id": plain_leader.id,
+                "member_ids": [Command.set(self.salesman_1.ids)],
+            }
+        )
+        self._value(self.customer, "new_business", 10)
+        for date_to in (date(2026, 6, 30), DATE_TO):
+            run = self.env["customer.grading.run"].create({"date_to": date_to})
+            run.action_compute()
+            run.action_apply()
+        activity_type = self.env.ref("customer_grading.mail_activity_type_elimination_review")
+        review = self.customer.activity_ids.filtered(
+            lambda activity: activity.activity_type_id == activity_type
+        )
+        self.assertEqual(review.user_id, self.company._grading_managers()[:1])
+        self.assertNotEqual(review.user_id, plain_leader)
 
     def test_elimination_proposed_after_two_lowest_periods(self):
         self.env["crm.team"].create(
