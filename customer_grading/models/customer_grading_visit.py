@@ -285,7 +285,11 @@ class CustomerGradingVisit(models.Model):
             self._check_state_change(vals, create=True)
             self._check_approval_rights(vals)
         visits = super().create([self._with_commercial_partner(vals) for vals in vals_list])
-        visits.filtered(lambda visit: visit.state != "planned")._refresh_compliance()
+        took_place = visits.filtered(lambda visit: visit.state != "planned")
+        if took_place:  # past visits imported by a manager
+            took_place._refresh_compliance()
+            took_place._close_visit_due_activities()
+            took_place.filtered(lambda visit: visit.state == "done")._schedule_approval()
         return visits
 
     def write(self, vals):
@@ -339,12 +343,32 @@ class CustomerGradingVisit(models.Model):
                     "A visit is marked done, approved or put back to planned with its buttons only."
                 )
             )
-        if create and vals.get("state") == "approved" and not self.env.su:
-            salesperson = vals.get("user_id") or self.env.uid
-            if vals.get("approver_id") in (None, False, salesperson):
-                raise UserError(
-                    self.env._("An approved visit names its approver, who is not its salesperson.")
+        if create and not self.env.su:
+            self._check_imported_approval(vals)
+
+    def _check_imported_approval(self, vals):
+        """A visit created approved (a past visit imported by a manager) names
+        when and by which other grading manager it was approved; only such a
+        visit carries approval fields, and never one of its creator's."""
+        approved = vals.get("state") == "approved"
+        salesperson = self.env["res.users"].browse(vals.get("user_id") or self.env.uid)
+        approver = self.env["res.users"].browse(vals.get("approver_id") or [])
+        approved_on = fields.Date.to_date(vals.get("date_approved"))
+        valid = (
+            approver
+            and salesperson not in (approver, self.env.user)
+            and approver._has_group(GROUP_MANAGER)
+            and approved_on
+            and approved_on <= fields.Date.context_today(self)
+        )
+        if (approved and not valid) or (not approved and (approver or approved_on)):
+            raise UserError(
+                self.env._(
+                    "Only an approved visit has an approver and an approval date: a grading "
+                    "manager other than its salesperson, on a past day. Nobody creates their "
+                    "own visit approved."
                 )
+            )
 
     def _check_approval_rights(self, vals):
         if APPROVAL_FIELDS & vals.keys() or vals.get("state") == "approved":

@@ -196,17 +196,19 @@ class TestVisit(VisitCase):
         self.assertEqual((own.state, own.approver_id), ("done", self.env["res.users"]))
 
     def test_managers_import_past_visits(self):
-        header = ["partner_id/id", "visit_date", "state", "approver_id/id", "user_id/id"]
-        partner = self._xmlid(self.customer)
+        header = [
+            "partner_id/id",
+            "visit_date",
+            "state",
+            "approver_id/id",
+            "date_approved",
+            "user_id/id",
+        ]
+        partner, manager = self._xmlid(self.customer), self._xmlid(self.manager)
+        salesman_1, salesman_2 = self._xmlid(self.salesman_1), self._xmlid(self.salesman_2)
         rows = [
-            [partner, "2026-10-02 09:00:00", "done", "", self._xmlid(self.salesman_1)],
-            [
-                partner,
-                "2026-10-09 09:00:00",
-                "approved",
-                self._xmlid(self.manager),
-                self._xmlid(self.salesman_1),
-            ],
+            [partner, "2026-10-02 09:00:00", "done", "", "", salesman_1],
+            [partner, "2026-10-09 09:00:00", "approved", manager, "2026-10-12", salesman_1],
         ]
         as_salesperson = self.Visit.with_user(self.salesman_1).load(header, rows)
         self.assertFalse(as_salesperson["ids"])
@@ -215,22 +217,56 @@ class TestVisit(VisitCase):
         self.assertEqual(len(imported["ids"]), 2, imported["messages"])
         visits = self.Visit.browse(imported["ids"])
         self.assertEqual(visits.mapped("state"), ["done", "approved"])
+        self.assertEqual(visits[1].approver_id, self.manager)
+        self.assertEqual(visits[0].activity_ids.user_id, self.manager)  # to approve
         # exported and imported again with the same status: nothing refused
         visits[0].with_user(self.salesman_1).write({"state": "done", "note": "re-imported"})
         self.assertEqual(visits[0].note, "re-imported")
-        # an approved visit names an approver other than its salesperson
-        own = [[partner, "2026-10-16 09:00:00", "approved", "", self._xmlid(self.manager)]]
-        refused = self.Visit.with_user(self.manager).load(header, own)
+        # an approved visit names when and by which other grading manager
+        for row in (
+            [partner, "2026-10-16 09:00:00", "approved", "", "2026-10-17", salesman_1],
+            [partner, "2026-10-16 09:00:00", "approved", manager, "", salesman_1],
+            [partner, "2026-10-16 09:00:00", "approved", manager, "2026-12-01", salesman_1],
+            [partner, "2026-10-16 09:00:00", "approved", salesman_2, "2026-10-17", salesman_1],
+            [partner, "2026-10-16 09:00:00", "approved", manager, "2026-10-17", manager],
+            [partner, "2026-10-16 09:00:00", "done", manager, "2026-10-17", salesman_1],
+        ):
+            refused = self.Visit.with_user(self.manager).load(header, [row])
+            self.assertFalse(refused["ids"], row)
+            self.assertIn("Nobody creates their own", refused["messages"][0]["message"])
+        # and nobody creates their own visit approved
+        manager_2 = new_test_user(
+            self.env, login="cg_manager_2", groups="customer_grading.group_customer_grading_manager"
+        )
+        own = [
+            partner,
+            "2026-10-16 09:00:00",
+            "approved",
+            self._xmlid(manager_2),
+            "2026-10-17",
+            manager,
+        ]
+        refused = self.Visit.with_user(self.manager).load(header, [own])
         self.assertFalse(refused["ids"])
-        self.assertIn("names its approver", refused["messages"][0]["message"])
 
     def test_mark_done_from_the_list(self):
         visits = self._visit(when="2026-11-18 09:00:00") | self._visit(when="2026-11-19 09:00:00")
         action = self.env.ref("customer_grading.customer_grading_visit_action_mark_done")
-        action.with_user(self.salesman_1).with_context(
-            active_model=visits._name, active_ids=visits.ids
-        ).run()
+
+        def run(user, records):
+            action.with_user(user).with_context(
+                active_model=records._name, active_ids=records.ids
+            ).run()
+
+        run(self.salesman_1, visits)
         self.assertEqual(visits.mapped("state"), ["done", "done"])
+        stranger = self._customer("Somebody Else's", user=self.salesman_2)
+        accompanied = self._visit(
+            user=self.salesman_2, partner=stranger, colleague_ids=[(6, 0, self.salesman_1.ids)]
+        )
+        with self.assertRaises(AccessError):
+            run(self.salesman_1, accompanied)
+        self.assertEqual(accompanied.state, "planned")
 
     def test_done_visit_keeps_what_took_place(self):
         visit = self._done(when="2026-10-20 09:00:00")

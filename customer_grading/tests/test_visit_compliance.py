@@ -143,6 +143,19 @@ class TestVisitCompliance(VisitCase):
             self._done(when="2026-11-20 09:00:00")
             self.assertFalse(self._due_activities(self.customer))
 
+    def test_imported_visits_close_the_reminder(self):
+        with freeze_time("2026-11-20 10:00:00"):
+            self.Compliance._cron_visit_reminders()
+            self.assertTrue(self._due_activities(self.customer))
+            self.Visit.with_user(self.manager).create(
+                [
+                    {"partner_id": self.customer.id, "visit_date": day, "state": "done"}
+                    for day in ("2026-11-03 09:00:00", "2026-11-17 09:00:00")
+                ]
+            )
+        self.assertFalse(self._due_activities(self.customer))
+        self.assertEqual(self.customer.with_user(self.manager).grading_visits_done, 2)
+
     def test_reminder_closed_when_no_longer_behind(self):
         with freeze_time("2026-11-20 10:00:00"):
             self.Compliance._cron_visit_reminders()
