@@ -403,7 +403,7 @@ class CustomerGradingReceivableReview(models.Model):
             fallback = None
             for line in review.line_ids.sudo():
                 manager = line.partner_id._grading_sales_manager()
-                if not (manager and manager._has_group(GROUP_MANAGER)):
+                if not manager:
                     if fallback is None:
                         fallback = review._fallback_reviewer()
                     manager = fallback

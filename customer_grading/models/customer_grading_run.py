@@ -11,8 +11,6 @@ from ..tools import periods, pg_arrays, scoring
 
 _logger = logging.getLogger(__name__)
 
-GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
-
 DEFAULT_BATCH_SIZE = 1000
 # Computing and applying in one transaction (action_compute, action_apply) has
 # no time limit per step: larger batches read the documents fewer times.
@@ -969,8 +967,7 @@ class CustomerGradingRun(models.Model):
         values = []
         for partner in partners.filtered(lambda partner: partner.id not in reviewed):
             reviewer = partner._grading_sales_manager()
-            if not (reviewer and reviewer._has_group(GROUP_MANAGER)):
-                # a team leader who may not blacklist: a grading manager decides
+            if not reviewer:
                 if fallback is None:
                     fallback = self.company_id._grading_managers()[:1] or self.create_uid
                 reviewer = fallback

@@ -452,34 +452,24 @@ class CustomerGradingVisit(models.Model):
                 )
 
     def _approver(self):
-        """Who is asked to approve: the team leader of the customer's or the
-        visit's salesperson when a grading manager of the visit's company,
-        else the company's first grading manager; never the visit's salesperson."""
+        """Who is asked to approve: the customer's sales manager, else the
+        company's first grading manager; never the visit's salesperson."""
         self.ensure_one()
-        leaders = self.partner_id._grading_sales_manager() | self.user_id.sale_team_id.user_id
-        candidates = (leaders - self.user_id).filtered(
-            lambda user: user._has_group(GROUP_MANAGER) and self.company_id in user.company_ids
-        ) or (self.company_id._grading_managers() - self.user_id)
-        return candidates[:1]
-
-    def _counts_for_compliance(self):
-        """Whether the visit, once done, counts towards the visit frequency."""
-        self.ensure_one()
-        return self.visit_type == "on_site" or not self.company_id.grading_visit_on_site_only
+        manager = self.partner_id._grading_sales_manager(self.company_id) - self.user_id
+        return manager or (self.company_id._grading_managers() - self.user_id)[:1]
 
     def _close_visit_due_activities(self):
         """A visit done that counts, in a company where its customer owes
         visits, closes the customer's open 'visit due' reminder."""
-        counted = self.filtered(lambda visit: visit._counts_for_compliance())
-        owing = (
-            self.env["customer.grading.visit.compliance"]
-            .sudo()
-            .search(
-                [
-                    ("company_id", "in", counted.company_id.ids),
-                    ("partner_id", "in", counted.partner_id.ids),
-                ]
-            )
+        Compliance = self.env["customer.grading.visit.compliance"].sudo()
+        counted = self.filtered(
+            lambda visit: visit.filtered_domain(Compliance._counted_visits_domain(visit.company_id))
+        )
+        owing = Compliance.search(
+            [
+                ("company_id", "in", counted.company_id.ids),
+                ("partner_id", "in", counted.partner_id.ids),
+            ]
         )
         owed = {(row.company_id, row.partner_id) for row in owing}
         counted = counted.filtered(lambda visit: (visit.company_id, visit.partner_id) in owed)

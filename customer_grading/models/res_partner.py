@@ -219,8 +219,11 @@ class ResPartner(models.Model):
         company = self.env.company
         # the saved customers, also when computed on a form's unsaved copy
         customers = self.commercial_partner_id._origin.filtered("id")
+        sees_all = self.env.su or self.env.user.has_group(GROUP_MANAGER)
+        # another salesperson's customer: its visits are not the user's to see
+        visible = customers.filtered(lambda customer: sees_all or customer.user_id == self.env.user)
         figures = self.env["customer.grading.visit.compliance"]._measure(
-            company, customers, fields.Date.context_today(self)
+            company, visible, fields.Date.context_today(self)
         )
         counts = dict(  # the visits the user may open
             self.env["customer.grading.visit"]._read_group(
@@ -229,13 +232,10 @@ class ResPartner(models.Model):
                 ["__count"],
             )
         )
-        sees_all = self.env.su or self.env.user.has_group(GROUP_MANAGER)
         for partner in self:
             customer = partner.commercial_partner_id._origin
             values = figures.get(customer.id, {})
-            partner.grading_visit_figures_visible = sees_all or customer.user_id == self.env.user
-            if not partner.grading_visit_figures_visible:
-                values = {}  # another salesperson's customer: not the user's to see
+            partner.grading_visit_figures_visible = not customer or customer in visible
             partner.grading_visit_count = counts.get(customer, 0)
             partner.grading_last_visit_date = values.get("last_visit_date", False)
             partner.grading_visits_done = values.get("done", 0)
@@ -301,10 +301,16 @@ class ResPartner(models.Model):
             )
         return result
 
-    def _grading_sales_manager(self):
-        """The leader of the sales team of the customer's salesperson."""
+    def _grading_sales_manager(self, company=None):
+        """The leader of the sales team of the customer's salesperson, when a
+        grading manager (of ``company``, if given): who decides on the customer."""
         self.ensure_one()
-        return self.user_id.sale_team_id.user_id
+        leader = self.user_id.sale_team_id.user_id
+        if not (leader and leader._has_group(GROUP_MANAGER)):
+            return leader.browse()
+        if company and company not in leader.company_ids:
+            return leader.browse()
+        return leader
 
     # ------------------------------------------------------------------
     # Blacklist admission check
