@@ -8,6 +8,9 @@ class CustomerGradingDimension(models.Model):
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
+    active = fields.Boolean(
+        default=True, help="Archiving a dimension archives its indicators; past results keep it."
+    )
     scheme_id = fields.Many2one(
         "customer.grading.scheme", required=True, index=True, ondelete="cascade"
     )
@@ -26,3 +29,15 @@ class CustomerGradingDimension(models.Model):
     def _compute_weight(self):
         for dimension in self:
             dimension.weight = sum(dimension.indicator_ids.mapped("weight"))
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("active") is False:
+            self.indicator_ids.action_archive()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        self.env["customer.grading.result"]._check_unused(
+            self, [("customer.grading.result.line", "dimension_id")]
+        )

@@ -228,6 +228,16 @@ class CustomerGradingIndicator(models.Model):
             vals
         )
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        self.env["customer.grading.result"]._check_unused(
+            self,
+            [
+                ("customer.grading.result.line", "indicator_id"),
+                ("customer.grading.value", "indicator_id"),
+            ],
+        )
+
     def unlink(self):
         schemes = self.scheme_id
         result = super().unlink()

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CustomerGradingIndicatorOption(models.Model):
@@ -11,6 +11,9 @@ class CustomerGradingIndicatorOption(models.Model):
     )
     company_id = fields.Many2one(related="indicator_id.company_id", store=True)
     sequence = fields.Integer(default=10)
+    active = fields.Boolean(
+        default=True, help="An archived level is no longer offered; past values keep it."
+    )
     name = fields.Char(required=True, translate=True)
     score = fields.Float(digits=(16, 2))
 
@@ -21,3 +24,13 @@ class CustomerGradingIndicatorOption(models.Model):
             "A level score lies between 0 and 100.",
         ),
     ]
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        self.env["customer.grading.result"]._check_unused(
+            self,
+            [
+                ("customer.grading.result.line", "option_id"),
+                ("customer.grading.value", "option_id"),
+            ],
+        )

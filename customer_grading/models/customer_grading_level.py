@@ -11,6 +11,9 @@ class CustomerGradingLevel(models.Model):
     code = fields.Char(required=True, help="Short name of the grade: A, B, C…")
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10, help="Best grade first.")
+    active = fields.Boolean(
+        default=True, help="An archived grade is no longer given; past results keep it."
+    )
     scheme_id = fields.Many2one(
         "customer.grading.scheme", required=True, index=True, ondelete="cascade"
     )
@@ -78,10 +81,22 @@ class CustomerGradingLevel(models.Model):
         self.ensure_one()
         return self.visit_frequency_signed if is_signed else self.visit_frequency_potential
 
-    @api.constrains("min_score", "sequence", "scheme_id")
+    @api.constrains("min_score", "sequence", "scheme_id", "active")
     def _check_scheme_levels(self):
         if not self.env.context.get(DEFER_CHECK):
             self.scheme_id._check_levels()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        self.env["customer.grading.result"]._check_unused(
+            self,
+            [
+                ("customer.grading.result", "level_id"),
+                ("customer.grading.result", "previous_level_id"),
+                ("customer.grading.visit", "grading_level_id"),
+                ("customer.grading.receivable.review.line", "level_id"),
+            ],
+        )
 
     def unlink(self):
         schemes = self.scheme_id

@@ -34,10 +34,12 @@ class CustomerGradingResult(models.Model):
         help="The customer's salesperson when the run computed.",
     )
     score = fields.Float(digits=(16, 2), readonly=True, aggregator="avg")
-    level_id = fields.Many2one("customer.grading.level", string="Grade", readonly=True)
+    level_id = fields.Many2one(
+        "customer.grading.level", string="Grade", readonly=True, ondelete="restrict"
+    )
     level_color = fields.Selection(related="level_id.color")
     previous_level_id = fields.Many2one(
-        "customer.grading.level", string="Previous Grade", readonly=True
+        "customer.grading.level", string="Previous Grade", readonly=True, ondelete="restrict"
     )
     trend = fields.Selection(
         [("new", "First grade"), ("up", "Upgraded"), ("same", "Unchanged"), ("down", "Downgraded")],
@@ -104,6 +106,27 @@ class CustomerGradingResult(models.Model):
             result.points_to_next_level = (
                 round(better[0].min_score - result.score, 2) if better and result.level_id else 0.0
             )
+
+    @api.model
+    def _check_unused(self, records, references):
+        """Refuse to delete configuration that the grade history refers to:
+        ``references`` lists the ``(model, field)`` pairs that may point at
+        ``records``. Existence only is read, over every company."""
+        for model, field in references:
+            if (
+                self.env[model]
+                .sudo()
+                .with_context(active_test=False)
+                .search_count([(field, "in", records.ids)], limit=1)
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(records)s cannot be deleted: past grading results or manual "
+                        "indicators refer to it. Archive it instead; the grade history "
+                        "stays readable as it was.",
+                        records=", ".join(records.mapped("display_name")),
+                    )
+                )
 
     @api.depends("partner_id", "period_label")
     def _compute_display_name(self):

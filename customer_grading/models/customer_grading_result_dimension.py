@@ -35,7 +35,7 @@ class CustomerGradingResultDimension(models.Model):
                    r.run_id,
                    r.company_id,
                    r.partner_id,
-                   i.dimension_id,
+                   l.dimension_id,
                    MIN(d.sequence) AS sequence,
                    SUM(l.weight) AS weight,
                    SUM(l.points) AS points,
@@ -44,8 +44,7 @@ class CustomerGradingResultDimension(models.Model):
                         ELSE 0 END AS rate
               FROM customer_grading_result_line l
               JOIN customer_grading_result r ON r.id = l.result_id
-              JOIN customer_grading_indicator i ON i.id = l.indicator_id
-              JOIN customer_grading_dimension d ON d.id = i.dimension_id
-          GROUP BY l.result_id, r.run_id, r.company_id, r.partner_id, i.dimension_id
+              JOIN customer_grading_dimension d ON d.id = l.dimension_id
+          GROUP BY l.result_id, r.run_id, r.company_id, r.partner_id, l.dimension_id
             """
         )

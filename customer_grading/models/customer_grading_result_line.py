@@ -21,16 +21,18 @@ class CustomerGradingResultLine(models.Model):
     run_id = fields.Many2one(related="result_id.run_id")
     company_id = fields.Many2one(related="result_id.company_id")
     partner_id = fields.Many2one(related="result_id.partner_id", string="Customer")
+    # the history stays as it was graded: indicators, levels and dimensions in
+    # use are archived, never deleted, and the dimension is the one at grading
     indicator_id = fields.Many2one(
-        "customer.grading.indicator", required=True, readonly=True, ondelete="cascade"
+        "customer.grading.indicator", required=True, readonly=True, ondelete="restrict"
     )
-    dimension_id = fields.Many2one(related="indicator_id.dimension_id")
+    dimension_id = fields.Many2one("customer.grading.dimension", readonly=True, ondelete="restrict")
     source = fields.Selection(related="indicator_id.source")
     unit = fields.Char(related="indicator_id.unit")
     # plain double precision columns: faster to write in bulk; views show 2 decimals
     raw_value = fields.Float(string="Value", readonly=True)
     option_id = fields.Many2one(
-        "customer.grading.indicator.option", string="Level", readonly=True, ondelete="set null"
+        "customer.grading.indicator.option", string="Level", readonly=True, ondelete="restrict"
     )
     has_value = fields.Boolean(
         readonly=True,

@@ -17,6 +17,13 @@ DEFAULT_BATCH_SIZE = 1000
 SYNC_BATCH_FACTOR = 20
 
 # Grading columns of res.partner that applying a run writes, one value per company.
+# A full run of a period is being prepared in these states, then applied;
+# only the applied one is in force.
+PENDING_STATES = ("draft", "queued", "computing", "computed")
+ACTIVE_STATES = (*PENDING_STATES, "applied")
+# The grade history: never recomputed, cancelled or deleted.
+HISTORY_STATES = ("applied", "replaced")
+
 PARTNER_GRADE_COLUMNS = (
     "grading_level_id",
     "grading_score",
@@ -30,8 +37,10 @@ class CustomerGradingRun(models.Model):
     """One grading of a company's customers for a period.
 
     Life cycle: draft → (queued → computing) → computed → applied, or
-    cancelled. Review and publication steps fit between ``computed`` and
-    ``applied``; appeals act on the results of an applied run.
+    cancelled. An applied run is the grade history of its customers and is
+    never recomputed: grading its period again makes a new run, which marks
+    it replaced when applied. Review and publication steps fit between
+    ``computed`` and ``applied``; appeals act on the results of an applied run.
     """
 
     _name = "customer.grading.run"
@@ -87,6 +96,7 @@ class CustomerGradingRun(models.Model):
             ("computing", "Computing"),
             ("computed", "Computed"),
             ("applied", "Applied"),
+            ("replaced", "Replaced"),
             ("cancel", "Cancelled"),
         ],
         default="draft",
@@ -110,6 +120,18 @@ class CustomerGradingRun(models.Model):
     )
     computed_date = fields.Datetime(readonly=True, copy=False)
     applied_date = fields.Datetime(readonly=True, copy=False)
+    replaced_by_id = fields.Many2one(
+        "customer.grading.run",
+        string="Replaced By",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="The run that graded this period again; its grades are in force.",
+    )
+    replaced_user_id = fields.Many2one(
+        "res.users", string="Replaced by User", readonly=True, copy=False
+    )
+    replaced_date = fields.Datetime(string="Replaced On", readonly=True, copy=False)
     total_margin = fields.Float(
         readonly=True,
         copy=False,
@@ -208,14 +230,17 @@ class CustomerGradingRun(models.Model):
 
     @api.constrains("period_label", "company_id", "state", "is_partial")
     def _check_period_unique(self):
-        for run in self.filtered(lambda r: not r.is_partial and r.state != "cancel"):
+        """A period has at most one full run in force and one being prepared
+        (the one that will replace it); replaced and cancelled runs are kept."""
+        for run in self.filtered(lambda r: not r.is_partial and r.state in ACTIVE_STATES):
+            slot = ["applied"] if run.state == "applied" else list(PENDING_STATES)
             twin = self.search_count(
                 [
                     ("id", "!=", run.id),
                     ("company_id", "=", run.company_id.id),
                     ("period_label", "=", run.period_label),
                     ("is_partial", "=", False),
-                    ("state", "!=", "cancel"),
+                    ("state", "in", slot),
                 ]
             )
             if twin:
@@ -235,12 +260,7 @@ class CustomerGradingRun(models.Model):
                 raise UserError(self.env._("The period of a run cannot end before it starts."))
 
     def unlink(self):
-        if any(run.state == "applied" for run in self):
-            raise UserError(
-                self.env._(
-                    "An applied run is the grade history of its customers; it cannot be deleted."
-                )
-            )
+        self._check_not_history()
         return super().unlink()
 
     # ------------------------------------------------------------------
@@ -296,15 +316,7 @@ class CustomerGradingRun(models.Model):
         return True
 
     def action_cancel(self):
-        for run in self:
-            if run.state == "applied":
-                raise UserError(
-                    self.env._(
-                        "The grades of %(run)s are in force; grade the period "
-                        "again instead of cancelling it.",
-                        run=run.display_name,
-                    )
-                )
+        self._check_not_history()
         self.state = "cancel"
         return True
 
@@ -315,6 +327,47 @@ class CustomerGradingRun(models.Model):
         self._delete_results()
         self.state = "draft"
         return True
+
+    def action_regrade_period(self):
+        """Grade an applied run's period again: a new run, which replaces
+        this one once applied. This run and its results stay as they are."""
+        self.ensure_one()
+        self.check_access("write")
+        if self.state != "applied" or self.is_partial:
+            raise UserError(
+                self.env._("Only the applied run of a period over all customers is graded again.")
+            )
+        run = self.copy(
+            {
+                "period_label": self.period_label,
+                "date_from": self.date_from,
+                "date_to": self.date_to,
+                "scheme_id": self.company_id.grading_scheme_id.id or self.scheme_id.id,
+                "user_id": self.env.uid,
+                "auto_apply": False,
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": run.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def _check_not_history(self):
+        """Applied runs, and runs whose application has begun, are the grade
+        history of their customers: never cancelled, recomputed or deleted."""
+        for run in self:
+            if run.state in HISTORY_STATES or run.applied_result_id:
+                raise UserError(
+                    self.env._(
+                        "The grades of %(run)s are the grade history of its customers; "
+                        "it is kept as it is. To grade the period again, use "
+                        "Re-grade Period on it: the new run replaces it once applied.",
+                        run=run.display_name,
+                    )
+                )
 
     def action_view_results(self):
         self.ensure_one()
@@ -333,21 +386,31 @@ class CustomerGradingRun(models.Model):
     def _cron_grade_last_quarter(self):
         """Queue the grading of the quarter that just ended, once per company.
 
-        Running it again for the same quarter recomputes that quarter's run
-        instead of creating another one.
+        Idempotent: a company whose quarter already has a run (but a
+        cancelled or replaced one) keeps it as it is; one still computing is
+        resumed. A company without a grading scheme is reported in the log.
         """
         _date_from, date_to = periods.last_ended_quarter(fields.Date.context_today(self))
         label = periods.quarter_label(date_to)
-        companies = self.env["res.company"].search([("grading_scheme_id", "!=", False)])
+        companies = self.env["res.company"].search([])
+        without_scheme = companies.filtered(lambda company: not company.grading_scheme_id)
+        if without_scheme:
+            _logger.warning(
+                "Customer grading: %s has no grading scheme; its customers are not graded "
+                "for %s. Choose one in Settings › Customer Grading.",
+                ", ".join(without_scheme.mapped("name")),
+                label,
+            )
         runs = self.browse()
-        for company in companies:
+        for company in companies - without_scheme:
             run = self.search(
                 [
                     ("company_id", "=", company.id),
                     ("period_label", "=", label),
                     ("is_partial", "=", False),
-                    ("state", "!=", "cancel"),
+                    ("state", "in", ACTIVE_STATES),
                 ],
+                order="id desc",
                 limit=1,
             )
             if not run:
@@ -360,12 +423,10 @@ class CustomerGradingRun(models.Model):
                         "auto_apply": True,
                     }
                 )
-            elif run.state not in ("queued", "computing"):
-                # recomputed; its grades stay in force until it is applied again
-                run.auto_apply = True
                 run._queue()
             runs |= run
-        runs.filtered(lambda r: r.state == "draft")._queue()
+        if runs.filtered_domain(self._waiting_domain()):
+            self.env.ref("customer_grading.ir_cron_process_runs")._trigger()
         return runs
 
     @api.model
@@ -452,6 +513,7 @@ class CustomerGradingRun(models.Model):
     def _check_can_start(self):
         self.ensure_one()
         self.check_access("write")
+        self._check_not_history()
         if self.state not in ("draft", "computed", "queued"):
             raise UserError(
                 self.env._(
@@ -495,6 +557,8 @@ class CustomerGradingRun(models.Model):
         return len(partner_ids) or 1
 
     def _delete_results(self):
+        """Delete results never given to a customer (the run is not history)."""
+        self._check_not_history()
         self.env.flush_all()
         self.env.cr.execute(
             SQL("DELETE FROM customer_grading_result WHERE run_id = ANY(%s)", list(self.ids))
@@ -583,7 +647,9 @@ class CustomerGradingRun(models.Model):
                 score = round(self._score(spec, raw, insufficient, populations), 2)
                 points = scoring.points(score, spec["weight"])
                 total += points
-                partner_lines.append((spec["id"], raw, option, score, spec["weight"], points))
+                partner_lines.append(
+                    (spec["id"], spec["dimension_id"], raw, option, score, spec["weight"], points)
+                )
             total = round(total, 2)
             previous = previous_levels.get(partner_id)
             is_blacklisted = partner_id in blacklisted
@@ -666,6 +732,7 @@ class CustomerGradingRun(models.Model):
         return [
             {
                 "id": indicator.id,
+                "dimension_id": indicator.dimension_id.id,
                 "source": indicator.source,
                 "measure": indicator.measure,
                 "weight": indicator.weight,
@@ -732,20 +799,21 @@ class CustomerGradingRun(models.Model):
         return grade
 
     def _insert_lines(self, lines):
-        """Store breakdown lines ``(result, indicator, raw value, level, score,
-        weight, points)`` in one statement."""
+        """Store breakdown lines ``(result, indicator, dimension, raw value,
+        level, score, weight, points)`` in one statement."""
         columns = [pg_arrays.array_literal(column) for column in zip(*lines, strict=True)]
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO customer_grading_result_line
-                       (result_id, indicator_id, raw_value, option_id, has_value,
+                       (result_id, indicator_id, dimension_id, raw_value, option_id, has_value,
                         score, weight, points)
-                SELECT t.result_id, t.indicator_id, t.raw_value, t.option_id,
+                SELECT t.result_id, t.indicator_id, t.dimension_id, t.raw_value, t.option_id,
                        t.raw_value IS NOT NULL, t.score, t.weight, t.points
-                  FROM unnest(%s::int[], %s::int[], %s::float8[], %s::int[],
+                  FROM unnest(%s::int[], %s::int[], %s::int[], %s::float8[], %s::int[],
                               %s::float8[], %s::float8[], %s::float8[])
-                       AS t(result_id, indicator_id, raw_value, option_id, score, weight, points)
+                       AS t(result_id, indicator_id, dimension_id, raw_value, option_id,
+                            score, weight, points)
                 """,
                 *columns,
             )
@@ -867,8 +935,34 @@ class CustomerGradingRun(models.Model):
         if len(result_ids) < (limit or self._batch_size()) or not self._result_count(
             after=self.applied_result_id, limit=1
         ):
+            self._replace_previous_runs()
             self.write({"state": "applied", "applied_date": fields.Datetime.now()})
         return len(result_ids)
+
+    def _replace_previous_runs(self):
+        """Once applied, a full run takes over from the run applied before it
+        for the same period, which is kept, marked replaced."""
+        if self.is_partial:
+            return
+        previous = self.search(
+            [
+                ("id", "!=", self.id),
+                ("company_id", "=", self.company_id.id),
+                ("period_label", "=", self.period_label),
+                ("is_partial", "=", False),
+                ("state", "=", "applied"),
+            ]
+        )
+        # the scheduler applies as OdooBot: name who asked for the new grading
+        user = self.user_id if self.env.su else self.env.user
+        previous.write(
+            {
+                "state": "replaced",
+                "replaced_by_id": self.id,
+                "replaced_user_id": user.id,
+                "replaced_date": fields.Datetime.now(),
+            }
+        )
 
     def _apply_results(self, result_ids):
         key = str(self.company_id.id)
