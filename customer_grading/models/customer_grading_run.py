@@ -185,11 +185,11 @@ class CustomerGradingRun(models.Model):
         for run in self:
             run.scheme_id = run.company_id.grading_scheme_id
 
-    @api.depends("date_to", "scheme_id")
+    @api.depends("date_to", "company_id")
     def _compute_date_from(self):
         for run in self:
             if run.date_to:
-                months = run.scheme_id.period_months or 12
+                months = run.company_id.grading_period_months or 12
                 run.date_from = periods.reference_period(run.date_to, months)[0]
 
     @api.depends("partner_ids")
@@ -784,6 +784,7 @@ class CustomerGradingRun(models.Model):
         lowest = min(levels, key=lambda level: level[1])[0]
         previous = self.env["customer.grading.level"].sudo().browse(set(previous_levels))
         min_scores = {level.id: level.min_score for level in scheme.level_ids | previous}
+        grade_without_data = self.company_id.grading_grade_insufficient_data
 
         def grade(total, insufficient, previous_level, blacklisted=False):
             if blacklisted:
@@ -791,7 +792,7 @@ class CustomerGradingRun(models.Model):
             elif not insufficient:
                 level = scoring.level_for_score(total, levels)
             else:
-                level = lowest if scheme.grade_insufficient_data else None
+                level = lowest if grade_without_data else None
             if not level:
                 return None, None
             return level, scoring.trend(min_scores.get(previous_level), min_scores[level])

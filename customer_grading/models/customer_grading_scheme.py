@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import float_compare
+from odoo.tools import SQL, float_compare
 
 from ..tools import scoring
 
@@ -33,41 +33,7 @@ class CustomerGradingScheme(models.Model):
     # indicators are copied with their dimension
     indicator_ids = fields.One2many("customer.grading.indicator", "scheme_id", string="Indicators")
     level_ids = fields.One2many("customer.grading.level", "scheme_id", string="Grades", copy=True)
-    period_months = fields.Integer(
-        string="Reference Period (months)",
-        default=12,
-        required=True,
-        tracking=True,
-        help="Automatic indicators are measured over this many months ending on the run date.",
-    )
-    stale_after_days = fields.Integer(
-        string="Review Interval (days)",
-        default=90,
-        required=True,
-        tracking=True,
-        help="A manual indicator not updated for longer is flagged as stale "
-        "(quarterly review of customer information).",
-    )
-    grade_insufficient_data = fields.Boolean(
-        string="Grade Customers Without Data",
-        tracking=True,
-        help="Customers with no document in the period and no manual value "
-        "get the lowest grade instead of being marked 'insufficient data'.",
-    )
     total_weight = fields.Float(compute="_compute_total_weight", digits=(16, 2))
-
-    _sql_constraints = [
-        (
-            "period_months_positive",
-            "CHECK(period_months > 0)",
-            "The reference period must last at least one month.",
-        ),
-        (
-            "stale_after_days_positive",
-            "CHECK(stale_after_days > 0)",
-            "The review interval must be at least one day.",
-        ),
-    ]
 
     @api.depends("indicator_ids.weight", "indicator_ids.active")
     def _compute_total_weight(self):
@@ -150,6 +116,47 @@ class CustomerGradingScheme(models.Model):
         self._check_weights()
         self._check_levels()
         self.indicator_ids._check_scoring()
+
+    def _copy_for_company(self, company):
+        """A copy of this scheme that belongs to ``company`` and is in force
+        there from now on. The company's manual values follow their
+        indicators and levels into the copy (matched by code and name)."""
+        self.ensure_one()
+        scheme = self.copy(
+            {
+                "company_id": company.id,
+                "name": self.env._(
+                    "%(scheme)s (%(company)s)", scheme=self.name, company=company.name
+                ),
+            }
+        )
+        copies = {indicator.code: indicator for indicator in scheme.indicator_ids}
+        indicators, options = {}, {}
+        for indicator in self.indicator_ids.filtered(lambda i: i.code in copies):
+            twin = copies[indicator.code]
+            indicators[indicator.id] = twin.id
+            twin_options = {option.name: option.id for option in twin.option_ids}
+            for option in indicator.option_ids:
+                if option.name in twin_options:
+                    options[option.id] = twin_options[option.name]
+        for column, mapping in (("indicator_id", indicators), ("option_id", options)):
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE customer_grading_value v
+                       SET %(column)s = m.new_id
+                      FROM unnest(%(old)s::int[], %(new)s::int[]) AS m(old_id, new_id)
+                     WHERE v.company_id = %(company)s AND v.%(column)s = m.old_id
+                    """,
+                    column=SQL.identifier(column),
+                    old=list(mapping),
+                    new=list(mapping.values()),
+                    company=company.id,
+                )
+            )
+        self.env["customer.grading.value"].invalidate_model(["indicator_id", "option_id"])
+        company.grading_scheme_id = scheme
+        return scheme
 
     def action_open_indicators(self):
         self.ensure_one()

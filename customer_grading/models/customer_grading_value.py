@@ -76,12 +76,12 @@ class CustomerGradingValue(models.Model):
         ),
     ]
 
-    @api.depends("date", "indicator_id.scheme_id.stale_after_days")
+    @api.depends("date", "company_id.grading_stale_after_days")
     @api.depends_context("today")
     def _compute_is_stale(self):
         today = fields.Date.context_today(self)
         for value in self:
-            limit = value.indicator_id.scheme_id.stale_after_days
+            limit = value.company_id.grading_stale_after_days
             value.is_stale = bool(
                 value.date and limit and value.date < today - timedelta(days=limit)
             )
@@ -90,16 +90,15 @@ class CustomerGradingValue(models.Model):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise ValidationError(self.env._("Unsupported search on stale values."))
         today = fields.Date.context_today(self)
-        schemes = (
-            self.env["customer.grading.scheme"].sudo().with_context(active_test=False).search([])
-        )
+        # each company's interval; the intervals, not the companies, reach the user
+        companies = self.env["res.company"].sudo().search([])
         stale = expression.OR(
             [
                 [
-                    ("indicator_id.scheme_id", "=", scheme.id),
-                    ("date", "<", today - timedelta(days=scheme.stale_after_days)),
+                    ("company_id", "=", company.id),
+                    ("date", "<", today - timedelta(days=company.grading_stale_after_days)),
                 ]
-                for scheme in schemes
+                for company in companies
             ]
             or [expression.FALSE_DOMAIN]
         )

@@ -2,6 +2,8 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import ValidationError
 
 GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
+# System parameter naming the scheme that new companies start with.
+DEFAULT_SCHEME_PARAM = "customer_grading.default_scheme_id"
 
 
 class ResCompany(models.Model):
@@ -10,8 +12,25 @@ class ResCompany(models.Model):
     grading_scheme_id = fields.Many2one(
         "customer.grading.scheme",
         string="Grading Scheme",
+        default=lambda self: self._default_grading_scheme(),
         domain="['|', ('company_id', '=', False), ('company_id', '=', id)]",
         help="Scheme in force to grade this company's customers.",
+    )
+    grading_period_months = fields.Integer(
+        string="Reference Period (months)",
+        default=12,
+        help="Automatic indicators are measured over this many months ending on the run date.",
+    )
+    grading_stale_after_days = fields.Integer(
+        string="Review Interval (days)",
+        default=90,
+        help="A manual indicator not updated for longer is flagged as stale "
+        "(quarterly review of customer information).",
+    )
+    grading_grade_insufficient_data = fields.Boolean(
+        string="Grade Customers Without Data",
+        help="Customers with no document in the period and no manual value get the "
+        "lowest grade instead of being marked 'insufficient data'.",
     )
     grading_blacklist_blocks_quotations = fields.Boolean(
         string="Blacklist Blocks Quotations",
@@ -41,6 +60,29 @@ class ResCompany(models.Model):
         "customer's sales of last month and open receivables is prepared for the sales "
         "managers.",
     )
+
+    @api.model
+    def _default_grading_scheme(self):
+        """The shared scheme a new company grades with: the one the settings
+        name, else the standard scheme."""
+        Scheme = self.env["customer.grading.scheme"].sudo()  # a shared scheme, by id
+        scheme_id = self.env["ir.config_parameter"].sudo().get_param(DEFAULT_SCHEME_PARAM)
+        scheme = Scheme.browse(int(scheme_id)).exists() if scheme_id else Scheme
+        if not scheme.active or scheme.company_id:
+            scheme = self.env.ref("customer_grading.scheme_standard", raise_if_not_found=False)
+        return scheme and scheme.id
+
+    @api.constrains("grading_period_months", "grading_stale_after_days")
+    def _check_grading_periods(self):
+        for company in self:
+            if company.grading_period_months < 1 or company.grading_stale_after_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "The reference period of %(company)s must last at least one month "
+                        "and its review interval at least one day.",
+                        company=company.name,
+                    )
+                )
 
     @api.constrains("grading_visit_max_days_ahead")
     def _check_grading_visit_max_days_ahead(self):

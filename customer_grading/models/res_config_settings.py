@@ -1,18 +1,29 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .res_company import DEFAULT_SCHEME_PARAM
 
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     grading_scheme_id = fields.Many2one(related="company_id.grading_scheme_id", readonly=False)
+    grading_scheme_is_shared = fields.Boolean(compute="_compute_grading_scheme_is_shared")
+    grading_default_scheme_id = fields.Many2one(
+        "customer.grading.scheme",
+        string="Scheme for New Companies",
+        config_parameter=DEFAULT_SCHEME_PARAM,
+        domain="[('company_id', '=', False)]",
+        help="Shared scheme that a company created later starts with; the standard scheme "
+        "when empty.",
+    )
     grading_period_months = fields.Integer(
-        related="company_id.grading_scheme_id.period_months", readonly=False
+        related="company_id.grading_period_months", readonly=False
     )
     grading_stale_after_days = fields.Integer(
-        related="company_id.grading_scheme_id.stale_after_days", readonly=False
+        related="company_id.grading_stale_after_days", readonly=False
     )
     grading_grade_insufficient_data = fields.Boolean(
-        related="company_id.grading_scheme_id.grade_insufficient_data", readonly=False
+        related="company_id.grading_grade_insufficient_data", readonly=False
     )
     grading_blacklist_blocks_quotations = fields.Boolean(
         related="company_id.grading_blacklist_blocks_quotations", readonly=False
@@ -36,12 +47,26 @@ class ResConfigSettings(models.TransientModel):
         help="Customers graded per batch by the scheduled action.",
     )
 
+    @api.depends("grading_scheme_id")
+    def _compute_grading_scheme_is_shared(self):
+        for settings in self:
+            settings.grading_scheme_is_shared = bool(
+                settings.grading_scheme_id and not settings.grading_scheme_id.company_id
+            )
+
+    def action_copy_grading_scheme(self):
+        """Give the company its own copy of the shared scheme in force, so
+        that its weights and thresholds change for this company only."""
+        self.ensure_one()
+        self.grading_scheme_id._copy_for_company(self.company_id)
+        return self.action_open_grading_scheme()
+
     def action_open_grading_scheme(self):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
             "res_model": "customer.grading.scheme",
-            "res_id": self.grading_scheme_id.id,
+            "res_id": self.company_id.grading_scheme_id.id,
             "view_mode": "form",
             "target": "current",
         }

@@ -1,5 +1,6 @@
 from . import (
     test_blacklist,
+    test_company_settings,
     test_history,
     test_manual_values,
     test_measures,

@@ -106,5 +106,5 @@ class TestManualValues(GradingCase):
             self.assertEqual(stale_partners, self.customer)
             self.assertTrue(self.customer.grading_has_stale_values)
             self.assertFalse(fresh_customer.grading_has_stale_values)
-            self.scheme.stale_after_days = 120
+            self.company.grading_stale_after_days = 120
             self.assertFalse(Value.search([("is_stale", "=", True)]))

@@ -93,7 +93,7 @@ class TestRun(GradingCase):
         self.assertFalse(self.idle.grading_level_id)
 
     def test_insufficient_data_graded_lowest_when_set(self):
-        self.scheme.grade_insufficient_data = True
+        self.company.grading_grade_insufficient_data = True
         run = self._run()
         self.assertEqual(self._result(run, self.idle).level_id.code, "D")
         self.assertEqual(run.distribution, "A: 1 · D: 2")
@@ -330,7 +330,7 @@ class TestRun(GradingCase):
         self.assertEqual(run.date_from, date(2026, 1, 1))
         self.assertEqual(run.period_label, "2026 Q4")
         self.assertEqual(run.scheme_id, self.scheme)
-        self.scheme.period_months = 6
+        self.company.grading_period_months = 6
         run_6 = self.env["customer.grading.run"].create({"date_to": "2026-06-30"})
         self.assertEqual(run_6.date_from, date(2026, 1, 1))
 
