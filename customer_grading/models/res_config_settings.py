@@ -8,6 +8,9 @@ class ResConfigSettings(models.TransientModel):
     grading_period_months = fields.Integer(
         related="company_id.grading_scheme_id.period_months", readonly=False
     )
+    grading_company_tz = fields.Selection(
+        related="company_id.partner_id.tz", readonly=False, string="Company Time Zone"
+    )
     grading_stale_after_days = fields.Integer(
         related="company_id.grading_scheme_id.stale_after_days", readonly=False
     )
