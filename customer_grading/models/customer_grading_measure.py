@@ -189,7 +189,9 @@ class CustomerGradingMeasure(models.AbstractModel):
 
         An invoice is on time when what was reconciled against its receivable
         lines no later than its due date covers them; an invoice still unpaid,
-        or paid after its due date, is late. ``{partner: (due, on time)}``.
+        or paid after its due date, is late. What is left unpaid counts as
+        nothing when the company currency rounds it to zero (less than half its
+        rounding, as ``currency.is_zero``). ``{partner: (due, on time)}``.
         """
         self.env.cr.execute(
             SQL(
@@ -213,7 +215,7 @@ class CustomerGradingMeasure(models.AbstractModel):
                    AND m.move_type = 'out_invoice'
                    AND m.invoice_date_due BETWEEN %(date_from)s AND %(date_to)s
             ), moves AS (
-                SELECT partner_id, BOOL_AND(unpaid_at_due_date < 0.005) AS on_time
+                SELECT partner_id, BOOL_AND(unpaid_at_due_date < %(rounding)s / 2) AS on_time
                   FROM due_lines
               GROUP BY partner_id, move_id
             )
@@ -224,6 +226,7 @@ class CustomerGradingMeasure(models.AbstractModel):
                 company_id=company.id,
                 date_from=date_from,
                 date_to=date_to,
+                rounding=company.currency_id.rounding,
                 in_batch=_in_batch("c", batch),
             )
         )

@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import SQL
 
 from .common import DATE_FROM, DATE_TO, GradingCase
 
@@ -91,6 +92,30 @@ class TestMeasures(GradingCase):
         self._invoice(self.customer, 1000, date(2026, 9, 15))
         values, _active = self._measure(self.customer)
         self.assertAlmostEqual(values["payment_record"][self.customer.id], 40.0)
+
+    def test_payment_record_to_the_currency_rounding(self):
+        """What is left unpaid is zero when the company currency rounds it to
+        zero, not below a fixed 0.005."""
+        self.company.currency_id.rounding = 0.001  # three decimals, as the dinar
+        invoice = self._invoice(self.customer, 1000, date(2026, 1, 1))  # due 2026-01-31
+        self._pay(invoice, date(2026, 1, 20), amount=999.996)
+        values, _active = self._measure(self.customer)
+        self.assertEqual(values["payment_record"][self.customer.id], 0)  # 0.004 still due
+
+    def test_payment_record_in_a_currency_without_cents(self):
+        invoice = self._invoice(self.customer, 1000, date(2026, 1, 1))  # due 2026-01-31
+        self._pay(invoice, date(2026, 1, 20), amount=999.70)
+        values, _active = self._measure(self.customer)
+        self.assertEqual(values["payment_record"][self.customer.id], 0)  # 0.30 still due
+        # the same remainder in a currency rounded to units (Odoo refuses to
+        # drop the decimals of a currency with entries: set as old data has it)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("UPDATE res_currency SET rounding = 1.0 WHERE id = %s", self.company.currency_id.id)
+        )
+        self.env.invalidate_all()
+        values, _active = self._measure(self.customer)
+        self.assertEqual(values["payment_record"][self.customer.id], 100)
 
     def test_payment_record_without_invoice_due(self):
         self._order(self.customer, date(2026, 1, 10))
