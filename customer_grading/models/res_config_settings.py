@@ -8,9 +8,6 @@ class ResConfigSettings(models.TransientModel):
     grading_period_months = fields.Integer(
         related="company_id.grading_scheme_id.period_months", readonly=False
     )
-    grading_company_tz = fields.Selection(
-        related="company_id.partner_id.tz", readonly=False, string="Company Time Zone"
-    )
     grading_stale_after_days = fields.Integer(
         related="company_id.grading_scheme_id.stale_after_days", readonly=False
     )
@@ -31,6 +28,9 @@ class ResConfigSettings(models.TransientModel):
     )
     grading_receivable_review_day = fields.Integer(
         related="company_id.grading_receivable_review_day", readonly=False
+    )
+    grading_company_tz = fields.Selection(
+        related="company_id.partner_id.tz", readonly=False, string="Company Time Zone"
     )
     grading_batch_size = fields.Integer(
         string="Grading Batch Size",
