@@ -5,7 +5,7 @@ customer or per document). Raw SQL also keeps the figures independent of the
 record rules of whoever starts the run.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from odoo import api, models
 from odoo.tools import SQL
@@ -122,6 +122,7 @@ class CustomerGradingMeasure(models.AbstractModel):
         """Confirmed orders of the period: count, margin in company currency,
         and whether the customer's first order ever falls in the period.
         """
+        start, end = self._order_bounds(company, date_from, date_to)
         self.env.cr.execute(
             SQL(
                 """
@@ -139,16 +140,32 @@ class CustomerGradingMeasure(models.AbstractModel):
           GROUP BY p.commercial_partner_id
             """,
                 company_id=company.id,
-                start=_day_start(date_from),
-                end=_day_start(date_to + timedelta(days=1)),
+                start=start,
+                end=end,
                 in_batch=_in_batch("p", batch),
             )
         )
         return {row[0]: (row[1], float(row[2]), row[3]) for row in self.env.cr.fetchall()}
 
     @api.model
+    def _order_bounds(self, company, date_from, date_to):
+        """``(start, end)``: the UTC moments at which the period's first day
+        starts and the day after its last starts, in the company's time zone
+        (the time zone of its contact), else in the grading user's, else in UTC.
+
+        The orders' ``date_order`` (UTC) is compared with them as stored, so
+        that the queries can use its index.
+        """
+        tz = company.partner_id.tz or self.env.user.tz
+        return (
+            periods.day_start_utc(date_from, tz),
+            periods.day_start_utc(date_to + timedelta(days=1), tz),
+        )
+
+    @api.model
     def _company_margin(self, company, date_from, date_to):
         """The company's gross margin on confirmed orders of the period."""
+        start, end = self._order_bounds(company, date_from, date_to)
         self.env.cr.execute(
             SQL(
                 """
@@ -160,8 +177,8 @@ class CustomerGradingMeasure(models.AbstractModel):
                AND so.date_order < %(end)s
             """,
                 company_id=company.id,
-                start=_day_start(date_from),
-                end=_day_start(date_to + timedelta(days=1)),
+                start=start,
+                end=end,
             )
         )
         return float(self.env.cr.fetchone()[0])
@@ -172,7 +189,9 @@ class CustomerGradingMeasure(models.AbstractModel):
 
         An invoice is on time when what was reconciled against its receivable
         lines no later than its due date covers them; an invoice still unpaid,
-        or paid after its due date, is late. ``{partner: (due, on time)}``.
+        or paid after its due date, is late. What is left unpaid counts as
+        nothing when the company currency rounds it to zero (less than half its
+        rounding, as ``currency.is_zero``). ``{partner: (due, on time)}``.
         """
         self.env.cr.execute(
             SQL(
@@ -196,7 +215,7 @@ class CustomerGradingMeasure(models.AbstractModel):
                    AND m.move_type = 'out_invoice'
                    AND m.invoice_date_due BETWEEN %(date_from)s AND %(date_to)s
             ), moves AS (
-                SELECT partner_id, BOOL_AND(unpaid_at_due_date < 0.005) AS on_time
+                SELECT partner_id, BOOL_AND(unpaid_at_due_date < %(rounding)s / 2) AS on_time
                   FROM due_lines
               GROUP BY partner_id, move_id
             )
@@ -207,14 +226,11 @@ class CustomerGradingMeasure(models.AbstractModel):
                 company_id=company.id,
                 date_from=date_from,
                 date_to=date_to,
+                rounding=company.currency_id.rounding,
                 in_batch=_in_batch("c", batch),
             )
         )
         return {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
-
-
-def _day_start(day):
-    return datetime.combine(day, time.min)
 
 
 def _in_batch(alias, batch):

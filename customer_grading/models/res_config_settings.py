@@ -40,6 +40,9 @@ class ResConfigSettings(models.TransientModel):
     grading_receivable_review_day = fields.Integer(
         related="company_id.grading_receivable_review_day", readonly=False
     )
+    grading_company_tz = fields.Selection(
+        related="company_id.partner_id.tz", readonly=False, string="Company Time Zone"
+    )
     grading_batch_size = fields.Integer(
         string="Grading Batch Size",
         config_parameter="customer_grading.batch_size",

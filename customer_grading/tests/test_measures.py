@@ -1,6 +1,7 @@
-from datetime import date
+from datetime import date, datetime
 
-from odoo.tests import tagged
+from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import SQL
 
 from .common import DATE_FROM, DATE_TO, GradingCase
 
@@ -92,6 +93,30 @@ class TestMeasures(GradingCase):
         values, _active = self._measure(self.customer)
         self.assertAlmostEqual(values["payment_record"][self.customer.id], 40.0)
 
+    def test_payment_record_to_the_currency_rounding(self):
+        """What is left unpaid is zero when the company currency rounds it to
+        zero, not below a fixed 0.005."""
+        self.company.currency_id.rounding = 0.001  # three decimals, as the dinar
+        invoice = self._invoice(self.customer, 1000, date(2026, 1, 1))  # due 2026-01-31
+        self._pay(invoice, date(2026, 1, 20), amount=999.996)
+        values, _active = self._measure(self.customer)
+        self.assertEqual(values["payment_record"][self.customer.id], 0)  # 0.004 still due
+
+    def test_payment_record_in_a_currency_without_cents(self):
+        invoice = self._invoice(self.customer, 1000, date(2026, 1, 1))  # due 2026-01-31
+        self._pay(invoice, date(2026, 1, 20), amount=999.70)
+        values, _active = self._measure(self.customer)
+        self.assertEqual(values["payment_record"][self.customer.id], 0)  # 0.30 still due
+        # the same remainder in a currency rounded to units (Odoo refuses to
+        # drop the decimals of a currency with entries: set as old data has it)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("UPDATE res_currency SET rounding = 1.0 WHERE id = %s", self.company.currency_id.id)
+        )
+        self.env.invalidate_all()
+        values, _active = self._measure(self.customer)
+        self.assertEqual(values["payment_record"][self.customer.id], 100)
+
     def test_payment_record_without_invoice_due(self):
         self._order(self.customer, date(2026, 1, 10))
         values, _active = self._measure(self.customer)
@@ -139,3 +164,93 @@ class TestMeasures(GradingCase):
         )
         self.assertEqual(values["annual_amount"][self.customer.id], 1000)
         self.assertEqual(values["purchase_frequency"][self.customer.id], 1)
+
+    # --- periods cut at midnight in the company's time zone ---------------
+
+    def _orders_around_new_year(self):
+        """Orders near the turn of 2026 Q3/Q4 and of 2026/2027, dated in UTC;
+        the comments give the time in Shanghai (UTC+8)."""
+        early = self._customer("Early Bird")
+        newcomer = self._customer("Newcomer")
+        for customer, moment, margin in (
+            (early, datetime(2026, 9, 30, 15, 30), 100),  # 30 Sep 23:30
+            (newcomer, datetime(2026, 9, 30, 18, 0), 200),  # 1 Oct 02:00, its first order
+            (newcomer, datetime(2026, 11, 15, 10, 0), 300),  # 15 Nov 18:00
+            (newcomer, datetime(2026, 12, 31, 17, 0), 400),  # 1 Jan 2027 01:00
+        ):
+            order = self._order(customer, moment.date(), price=1000, cost=1000 - margin)
+            order.date_order = moment
+        return early, newcomer
+
+    def _quarter(self, customers, date_from, date_to):
+        """The company's margin and each customer's (purchase frequency, repeat
+        purchase rate) in a quarter, measured by the grading manager."""
+        self.env.flush_all()
+        Measure = self.Measure.with_user(self.manager)
+        total_margin = Measure._company_margin(self.company, date_from, date_to)
+        values, _active = Measure._measure(
+            self.company, customers.ids, date_from, date_to, total_margin
+        )
+        return total_margin, [
+            (values["purchase_frequency"][c.id], values["repeat_purchase"][c.id]) for c in customers
+        ]
+
+    def _assert_quarters(self, customers, q3, q4):
+        self.assertEqual(self._quarter(customers, date(2026, 7, 1), date(2026, 9, 30)), q3)
+        self.assertEqual(self._quarter(customers, date(2026, 10, 1), date(2026, 12, 31)), q4)
+
+    def test_orders_cut_at_midnight_in_the_company_time_zone(self):
+        early, newcomer = self._orders_around_new_year()
+        self.company.partner_id.tz = "Asia/Shanghai"
+        self.manager.tz = "America/New_York"  # the company's time zone wins
+        self._assert_quarters(
+            early | newcomer,
+            q3=(100.0, [(1, 0.0), (0, None)]),
+            # the newcomer's first order is in Q4; its New Year order is not
+            q4=(500.0, [(0, None), (2, 50.0)]),
+        )
+
+    def test_orders_cut_in_the_user_time_zone_without_company_one(self):
+        early, newcomer = self._orders_around_new_year()
+        self.company.partner_id.tz = False
+        self.manager.tz = "Asia/Shanghai"
+        self._assert_quarters(
+            early | newcomer,
+            q3=(100.0, [(1, 0.0), (0, None)]),
+            q4=(500.0, [(0, None), (2, 50.0)]),
+        )
+
+    def test_orders_cut_in_utc_without_time_zone(self):
+        early, newcomer = self._orders_around_new_year()
+        self.company.partner_id.tz = False
+        self.manager.tz = False
+        self._assert_quarters(
+            early | newcomer,
+            q3=(300.0, [(1, 0.0), (1, 0.0)]),
+            q4=(700.0, [(0, None), (2, 100.0)]),
+        )
+
+    def test_run_cuts_orders_in_the_company_time_zone(self):
+        _early, newcomer = self._orders_around_new_year()
+        self.company.partner_id.tz = "Asia/Shanghai"
+        run = self._run(newcomer, date_to=date(2026, 12, 31), user=self.manager)
+        self.assertEqual(run.total_margin, 600)  # the New Year order is 2027's
+        self.assertEqual(self._line(run, newcomer, "purchase_frequency").raw_value, 2)
+
+    def test_company_time_zone_from_settings(self):
+        """Odoo shows no time zone on the company's contact: the settings set it."""
+        early, newcomer = self._orders_around_new_year()
+        self.company.partner_id.tz = False
+        sysadmin = new_test_user(
+            self.env,
+            login="cg_sysadmin",
+            groups="base.group_system,sales_team.group_sale_manager",
+        )
+        settings = Form(self.env["res.config.settings"].with_user(sysadmin))
+        settings.grading_company_tz = "Asia/Shanghai"
+        settings.save().execute()
+        self.assertEqual(self.company.partner_id.tz, "Asia/Shanghai")
+        self.assertEqual(
+            self._quarter(early | newcomer, date(2026, 10, 1), date(2026, 12, 31)),
+            (500.0, [(0, None), (2, 50.0)]),
+        )

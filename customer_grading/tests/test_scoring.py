@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 
 from odoo.tests import BaseCase
 
@@ -81,6 +81,28 @@ class TestScoring(BaseCase):
         self.assertEqual(
             periods.previous_period(date(2025, 10, 1), date(2026, 9, 30)),
             (date(2024, 10, 1), date(2025, 9, 30)),
+        )
+
+    def test_day_start_utc(self):
+        # a local midnight in UTC+8 is 16:00 UTC the day before
+        self.assertEqual(
+            periods.day_start_utc(date(2026, 10, 1), "Asia/Shanghai"), datetime(2026, 9, 30, 16)
+        )
+        self.assertEqual(
+            periods.day_start_utc(date(2026, 10, 1), "America/New_York"), datetime(2026, 10, 1, 4)
+        )
+        # no time zone, or one Python does not know: UTC
+        self.assertEqual(periods.day_start_utc(date(2026, 10, 1), False), datetime(2026, 10, 1))
+        self.assertEqual(
+            periods.day_start_utc(date(2026, 10, 1), "Mars/Base"), datetime(2026, 10, 1)
+        )
+        # midnight skipped by the change to summer time: the day starts at 01:00
+        self.assertEqual(
+            periods.day_start_utc(date(2026, 3, 29), "Atlantic/Azores"), datetime(2026, 3, 29, 1)
+        )
+        # midnight lived twice on the change back: the day starts at the first one
+        self.assertEqual(
+            periods.day_start_utc(date(2026, 10, 25), "Atlantic/Azores"), datetime(2026, 10, 25)
         )
 
     def test_array_literal(self):

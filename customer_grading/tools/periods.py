@@ -1,7 +1,8 @@
 """Period arithmetic for grading runs: quarters and reference periods."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
+import pytz
 from dateutil.relativedelta import relativedelta
 
 
@@ -40,6 +41,24 @@ def previous_period(date_from, date_to):
     months = relativedelta(date_to + timedelta(days=1), date_from)
     length = relativedelta(months=months.years * 12 + months.months, days=months.days)
     return date_from - length, date_from - timedelta(days=1)
+
+
+def day_start_utc(day, tz_name):
+    """The naive UTC datetime at which ``day`` starts in the time zone
+    ``tz_name`` (UTC when empty or unknown): the first moment of the day, also
+    when the change to or from summer time skips or repeats its midnight."""
+    start = datetime.combine(day, time.min)
+    try:
+        zone = pytz.timezone(tz_name or "UTC")
+    except pytz.UnknownTimeZoneError:
+        return start
+    try:
+        local = zone.localize(start, is_dst=None)
+    except pytz.AmbiguousTimeError:  # the first of the two midnights
+        local = zone.localize(start, is_dst=True)
+    except pytz.NonExistentTimeError:  # the first hour after the skipped one
+        local = zone.localize(start, is_dst=False)
+    return local.astimezone(pytz.utc).replace(tzinfo=None)
 
 
 def visit_period(day, period="month"):
