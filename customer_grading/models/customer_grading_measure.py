@@ -156,7 +156,7 @@ class CustomerGradingMeasure(models.AbstractModel):
         The orders' ``date_order`` (UTC) is compared with them as stored, so
         that the queries can use its index.
         """
-        tz = company.partner_id.tz or self.env.user.tz
+        tz = company.with_env(self.env)._grading_tz()  # the grading user's, as fallback
         return (
             periods.day_start_utc(date_from, tz),
             periods.day_start_utc(date_to + timedelta(days=1), tz),

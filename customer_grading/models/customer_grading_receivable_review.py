@@ -247,7 +247,6 @@ class CustomerGradingReceivableReview(models.Model):
         whose review day has come and that has none yet: a day missed by the
         scheduler is caught up the next day it runs, also when that day falls
         in the next month (last month's review, dated on its review day)."""
-        today = fields.Date.context_today(self)
         companies = self.env["res.company"].search([("grading_scheme_id", "!=", False)])
         months = defaultdict(set)  # the sales months each company has a review of
         for company, month in self.sudo()._read_group(
@@ -256,6 +255,7 @@ class CustomerGradingReceivableReview(models.Model):
             months[company].add(month)
         reviews = self.browse()
         for company in companies:
+            today = company._grading_today()
             for day in self._review_days_due(company, today, months[company]):
                 reviews |= self._prepare(company, day)
         return reviews

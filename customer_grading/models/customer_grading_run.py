@@ -390,19 +390,19 @@ class CustomerGradingRun(models.Model):
         cancelled or replaced one) keeps it as it is; one still computing is
         resumed. A company without a grading scheme is reported in the log.
         """
-        _date_from, date_to = periods.last_ended_quarter(fields.Date.context_today(self))
-        label = periods.quarter_label(date_to)
         companies = self.env["res.company"].search([])
         without_scheme = companies.filtered(lambda company: not company.grading_scheme_id)
         if without_scheme:
             _logger.warning(
-                "Customer grading: %s has no grading scheme; its customers are not graded "
-                "for %s. Choose one in Settings › Customer Grading.",
+                "Customer grading: %s has no grading scheme; its customers are not graded. "
+                "Choose one in Settings › Customer Grading.",
                 ", ".join(without_scheme.mapped("name")),
-                label,
             )
         runs = self.browse()
         for company in companies - without_scheme:
+            # the quarter that ended in the company's time zone
+            _date_from, date_to = periods.last_ended_quarter(company._grading_today())
+            label = periods.quarter_label(date_to)
             run = self.search(
                 [
                     ("company_id", "=", company.id),

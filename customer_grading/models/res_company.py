@@ -72,6 +72,17 @@ class ResCompany(models.Model):
             scheme = self.env.ref("customer_grading.scheme_standard", raise_if_not_found=False)
         return scheme and scheme.id
 
+    def _grading_tz(self):
+        """The time zone grading periods and scheduled actions follow: the
+        company's (its contact's), else the current user's, else UTC."""
+        self.ensure_one()
+        return self.partner_id.tz or self.env.user.tz or "UTC"
+
+    def _grading_today(self):
+        """Today's date in the company's time zone (scheduled actions run as
+        OdooBot, whose own time zone says nothing of the company)."""
+        return fields.Date.context_today(self.with_context(tz=self._grading_tz()))
+
     @api.constrains("grading_period_months", "grading_stale_after_days")
     def _check_grading_periods(self):
         for company in self:

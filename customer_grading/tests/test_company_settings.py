@@ -50,6 +50,16 @@ class TestCompanySettings(GradingCase):
         self.assertNotIn(self.other, runs.company_id)
         self.assertIn(self.company, runs.company_id)
 
+    def test_quarter_ends_in_the_company_time_zone(self):
+        self.company.partner_id.tz = "Asia/Shanghai"
+        self.other.partner_id.tz = "America/New_York"
+        Run = self.env["customer.grading.run"].sudo()
+        # 04:00 on 1 October in Shanghai, still 30 September in New York
+        with freeze_time("2026-09-30 20:00:00"):
+            runs = Run._cron_grade_last_quarter()
+        labels = {run.company_id: run.period_label for run in runs}
+        self.assertEqual((labels[self.company], labels[self.other]), ("2026 Q3", "2026 Q2"))
+
     def test_settings_change_their_company_only(self):
         settings = self._settings(self.other)
         settings.grading_period_months = 6
