@@ -18,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDON = "customer_grading"
+DEMO_ADDON = "customer_grading_demo"  # the demo data generator, for demo databases only
+DEMO_LANGUAGES = "en_US,zh_CN,zh_TW"
 ODOO_DOC = "https://www.odoo.com/documentation/18.0/administration/on_premise/source.html"
 
 
@@ -159,13 +161,13 @@ def database_exists(name):
         conn.close()
 
 
-def addon_installed(name):
-    conn = _connect(name)
+def addon_installed(db, addon=ADDON):
+    conn = _connect(db)
     try:
         with conn.cursor() as cr:
             cr.execute(
                 "SELECT 1 FROM ir_module_module WHERE name = %s AND state = 'installed'",
-                (ADDON,),
+                (addon,),
             )
             return bool(cr.fetchone())
     except Exception:
@@ -207,8 +209,9 @@ def run(command, **kwargs):
     return result
 
 
-def odoo_setup(db, options):
-    """Install or update the addon in ``db``; stop on any error in Odoo's log."""
+def odoo_setup(db, options, addons=(ADDON,)):
+    """Install or update ``addons`` in ``db``; stop on any error in Odoo's log,
+    including demo data that failed to load (Odoo logs that as a warning)."""
     log = ROOT / ".odoo-setup.log"
     command = odoo_command("-d", db, "--stop-after-init", "--log-level=info", *options)
     info(" ".join(command[2:4] + options) + f"  (log: {log.name})")
@@ -218,11 +221,15 @@ def odoo_setup(db, options):
     errors = [
         line
         for line in lines
-        if " ERROR " in line or " CRITICAL " in line or "failed to install" in line
+        if " ERROR " in line
+        or " CRITICAL " in line
+        or "failed to install" in line
+        or "demo data failed" in line
     ]
-    if result.returncode or errors or not addon_installed(db):
+    if result.returncode or errors or not all(addon_installed(db, a) for a in addons):
         sys.stderr.write("\n".join(lines[-200:]) + "\n")
-        fail(f"setting up {ADDON} in {db} failed: {errors[:1] or result.returncode} (log: {log})")
+        names = ", ".join(addons)
+        fail(f"setting up {names} in {db} failed: {errors[:1] or result.returncode} (log: {log})")
 
 
 # --- commands ---------------------------------------------------------------
@@ -242,13 +249,20 @@ def cmd_demo(args):
     db = args.database
     if args.reset:
         drop_database(db)
+    addons = (ADDON, DEMO_ADDON)
     if database_exists(db) and addon_installed(db):
-        info(f"refreshing {db}: updating {ADDON}")
-        odoo_setup(db, ["-u", ADDON])
+        if addon_installed(db, DEMO_ADDON):
+            info(f"refreshing {db}: updating {ADDON} and {DEMO_ADDON}")
+            odoo_setup(db, ["-u", ",".join(addons)], addons)
+        else:
+            # a demo database made before the generator moved to its own addon:
+            # installing it generates nothing, the demo users being there
+            info(f"refreshing {db}: updating {ADDON}, installing {DEMO_ADDON}")
+            odoo_setup(db, ["-u", ADDON, "-i", DEMO_ADDON], addons)
     else:
         drop_database(db)
         info(f"creating {db} with {ADDON} and its demo data (about five minutes)")
-        odoo_setup(db, ["-i", ADDON, "--load-language=en_US,zh_CN,zh_TW"])
+        odoo_setup(db, ["-i", ",".join(addons), f"--load-language={DEMO_LANGUAGES}"], addons)
     if args.no_serve:
         return
     info(f"serving Odoo on http://localhost:{args.port} (database {db}; Ctrl-C stops it)")
