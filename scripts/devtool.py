@@ -9,6 +9,7 @@ https://www.odoo.com/documentation/18.0/administration/on_premise/source.html
 
 import argparse
 import getpass
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -20,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ADDON = "customer_grading"
 DEMO_ADDON = "customer_grading_demo"  # the demo data generator, for demo databases only
 DEMO_LANGUAGES = "en_US,zh_CN,zh_TW"
+# what the hooks of .pre-commit-config.yaml run (requirements-dev.txt)
+LINT_MODULES = ("pre_commit", "pre_commit_hooks", "ruff", "pylint_odoo", "oca_pre_commit_hooks")
 ODOO_DOC = "https://www.odoo.com/documentation/18.0/administration/on_premise/source.html"
 
 
@@ -273,6 +276,10 @@ def cmd_demo(args):
     )
 
 
+def pip_install(requirements):
+    run([sys.executable, "-m", "pip", "install", "-q", "-r", str(ROOT / requirements)])
+
+
 def cmd_test(args):
     check_odoo()
     ensure_postgres()
@@ -280,17 +287,7 @@ def cmd_test(args):
         import pytest_odoo  # noqa: F401, PLC0415
     except ImportError:
         info("installing the test requirements (requirements-test.txt)")
-        run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "-r",
-                str(ROOT / "requirements-test.txt"),
-            ]
-        )
+        pip_install("requirements-test.txt")
     db = args.database
     drop_database(db)
     info(f"creating {db} with {ADDON} installed (no demo data)")
@@ -313,6 +310,17 @@ def cmd_test(args):
         drop_database(db)
     if code:
         fail(f"the tests failed (pytest exit code {code})")
+
+
+def cmd_lint(_args):
+    """Run every pre-commit check on every file; the hooks are local, so offline."""
+    if not all(importlib.util.find_spec(module) for module in LINT_MODULES):
+        info("installing the development tools (requirements-dev.txt)")
+        pip_install("requirements-dev.txt")
+    command = [sys.executable, "-m", "pre_commit", "run", "--all-files"]
+    info("pre-commit run --all-files (.pre-commit-config.yaml)")
+    if subprocess.run(command, cwd=ROOT, check=False).returncode:
+        fail("the checks failed (fixes made by the hooks are left in the work tree)")
 
 
 def cmd_pot(args):
@@ -354,6 +362,9 @@ def main():
     test.add_argument("--keep", action="store_true", help="keep the test database")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)
+
+    lint = sub.add_parser("lint", help="run the pre-commit checks, offline")
+    lint.set_defaults(func=cmd_lint)
 
     pot = sub.add_parser("pot", help="export the translatable terms to the .pot file")
     pot.add_argument("--database", default="customer_grading_i18n")
