@@ -20,7 +20,7 @@ demo-reset:
 	$(DEVTOOL) demo --reset
 
 test:
-	$(DEVTOOL) test $(PYTEST_ARGS)
+	$(DEVTOOL) test -- $(PYTEST_ARGS)
 
 bench:
 	$(PYTHON) scripts/bench.py $(BENCH_ARGS)

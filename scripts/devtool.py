@@ -288,6 +288,11 @@ def cmd_test(args):
     except ImportError:
         info("installing the test requirements (requirements-test.txt)")
         pip_install("requirements-test.txt")
+    pytest_args = args.pytest_args
+    if pytest_args[:1] == ["--"]:  # the Makefile passes PYTEST_ARGS after "--"
+        pytest_args = pytest_args[1:]
+    # test files or test ids given: those only; otherwise every test of the addon
+    given = [a for a in pytest_args if a[:1] != "-" and (ROOT / a.split("::")[0]).exists()]
     db = args.database
     drop_database(db)
     info(f"creating {db} with {ADDON} installed (no demo data)")
@@ -296,13 +301,13 @@ def cmd_test(args):
         sys.executable,
         "-m",
         "pytest",
-        str(ROOT / ADDON / "tests"),
+        *([] if given else [str(ROOT / ADDON / "tests")]),
         f"--odoo-database={db}",
         f"--odoo-addons-path={addons_path()}",
         "--odoo-log-level=warn",
         "-p",
         "no:cacheprovider",
-        *args.pytest_args,
+        *pytest_args,
     ]
     info(" ".join(command))
     code = subprocess.run(command, cwd=ROOT, check=False).returncode
