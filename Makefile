@@ -10,7 +10,7 @@ help:
 	@echo "make test        run all tests on a fresh database"
 	@echo "make bench       benchmark on a scratch database (BENCH_ARGS=\"--customers 100000\")"
 	@echo "make check       check that Odoo 18 and PostgreSQL are reachable"
-	@echo "make lint        run the pre-commit checks (ruff, XML)"
+	@echo "make lint        run the pre-commit checks (ruff, pylint-odoo, XML), offline"
 	@echo "make pot         regenerate customer_grading/i18n/customer_grading.pot"
 
 demo:
@@ -20,7 +20,7 @@ demo-reset:
 	$(DEVTOOL) demo --reset
 
 test:
-	$(DEVTOOL) test $(PYTEST_ARGS)
+	$(DEVTOOL) test -- $(PYTEST_ARGS)
 
 bench:
 	$(PYTHON) scripts/bench.py $(BENCH_ARGS)
@@ -29,7 +29,7 @@ check:
 	$(DEVTOOL) check
 
 lint:
-	$(PYTHON) -m pre_commit run --all-files
+	$(DEVTOOL) lint
 
 pot:
 	$(DEVTOOL) pot

@@ -36,9 +36,6 @@
         "views/res_config_settings_views.xml",
         "views/customer_grading_menus.xml",
     ],
-    "demo": [
-        "demo/customer_grading_demo.xml",
-    ],
     "installable": True,
     "application": True,
     "post_init_hook": "post_init_hook",

@@ -9,6 +9,7 @@ https://www.odoo.com/documentation/18.0/administration/on_premise/source.html
 
 import argparse
 import getpass
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -18,6 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDON = "customer_grading"
+DEMO_ADDON = "customer_grading_demo"  # the demo data generator, for demo databases only
+DEMO_LANGUAGES = "en_US,zh_CN,zh_TW"
+# what the hooks of .pre-commit-config.yaml run (requirements-dev.txt)
+LINT_MODULES = ("pre_commit", "pre_commit_hooks", "ruff", "pylint_odoo", "oca_pre_commit_hooks")
 ODOO_DOC = "https://www.odoo.com/documentation/18.0/administration/on_premise/source.html"
 
 
@@ -159,13 +164,13 @@ def database_exists(name):
         conn.close()
 
 
-def addon_installed(name):
-    conn = _connect(name)
+def addon_installed(db, addon=ADDON):
+    conn = _connect(db)
     try:
         with conn.cursor() as cr:
             cr.execute(
                 "SELECT 1 FROM ir_module_module WHERE name = %s AND state = 'installed'",
-                (ADDON,),
+                (addon,),
             )
             return bool(cr.fetchone())
     except Exception:
@@ -207,8 +212,9 @@ def run(command, **kwargs):
     return result
 
 
-def odoo_setup(db, options):
-    """Install or update the addon in ``db``; stop on any error in Odoo's log."""
+def odoo_setup(db, options, addons=(ADDON,)):
+    """Install or update ``addons`` in ``db``; stop on any error in Odoo's log,
+    including demo data that failed to load (Odoo logs that as a warning)."""
     log = ROOT / ".odoo-setup.log"
     command = odoo_command("-d", db, "--stop-after-init", "--log-level=info", *options)
     info(" ".join(command[2:4] + options) + f"  (log: {log.name})")
@@ -218,11 +224,15 @@ def odoo_setup(db, options):
     errors = [
         line
         for line in lines
-        if " ERROR " in line or " CRITICAL " in line or "failed to install" in line
+        if " ERROR " in line
+        or " CRITICAL " in line
+        or "failed to install" in line
+        or "demo data failed" in line
     ]
-    if result.returncode or errors or not addon_installed(db):
+    if result.returncode or errors or not all(addon_installed(db, a) for a in addons):
         sys.stderr.write("\n".join(lines[-200:]) + "\n")
-        fail(f"setting up {ADDON} in {db} failed: {errors[:1] or result.returncode} (log: {log})")
+        names = ", ".join(addons)
+        fail(f"setting up {names} in {db} failed: {errors[:1] or result.returncode} (log: {log})")
 
 
 # --- commands ---------------------------------------------------------------
@@ -242,13 +252,20 @@ def cmd_demo(args):
     db = args.database
     if args.reset:
         drop_database(db)
+    addons = (ADDON, DEMO_ADDON)
     if database_exists(db) and addon_installed(db):
-        info(f"refreshing {db}: updating {ADDON}")
-        odoo_setup(db, ["-u", ADDON])
+        if addon_installed(db, DEMO_ADDON):
+            info(f"refreshing {db}: updating {ADDON} and {DEMO_ADDON}")
+            odoo_setup(db, ["-u", ",".join(addons)], addons)
+        else:
+            # a demo database made before the generator moved to its own addon:
+            # installing it generates nothing, the demo users being there
+            info(f"refreshing {db}: updating {ADDON}, installing {DEMO_ADDON}")
+            odoo_setup(db, ["-u", ADDON, "-i", DEMO_ADDON], addons)
     else:
         drop_database(db)
         info(f"creating {db} with {ADDON} and its demo data (about five minutes)")
-        odoo_setup(db, ["-i", ADDON, "--load-language=en_US,zh_CN,zh_TW"])
+        odoo_setup(db, ["-i", ",".join(addons), f"--load-language={DEMO_LANGUAGES}"], addons)
     if args.no_serve:
         return
     info(f"serving Odoo on http://localhost:{args.port} (database {db}; Ctrl-C stops it)")
@@ -259,6 +276,10 @@ def cmd_demo(args):
     )
 
 
+def pip_install(requirements):
+    run([sys.executable, "-m", "pip", "install", "-q", "-r", str(ROOT / requirements)])
+
+
 def cmd_test(args):
     check_odoo()
     ensure_postgres()
@@ -266,17 +287,12 @@ def cmd_test(args):
         import pytest_odoo  # noqa: F401, PLC0415
     except ImportError:
         info("installing the test requirements (requirements-test.txt)")
-        run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "-r",
-                str(ROOT / "requirements-test.txt"),
-            ]
-        )
+        pip_install("requirements-test.txt")
+    pytest_args = args.pytest_args
+    if pytest_args[:1] == ["--"]:  # the Makefile passes PYTEST_ARGS after "--"
+        pytest_args = pytest_args[1:]
+    # test files or test ids given: those only; otherwise every test of the addon
+    given = [a for a in pytest_args if a[:1] != "-" and (ROOT / a.split("::")[0]).exists()]
     db = args.database
     drop_database(db)
     info(f"creating {db} with {ADDON} installed (no demo data)")
@@ -285,13 +301,13 @@ def cmd_test(args):
         sys.executable,
         "-m",
         "pytest",
-        str(ROOT / ADDON / "tests"),
+        *([] if given else [str(ROOT / ADDON / "tests")]),
         f"--odoo-database={db}",
         f"--odoo-addons-path={addons_path()}",
         "--odoo-log-level=warn",
         "-p",
         "no:cacheprovider",
-        *args.pytest_args,
+        *pytest_args,
     ]
     info(" ".join(command))
     code = subprocess.run(command, cwd=ROOT, check=False).returncode
@@ -299,6 +315,17 @@ def cmd_test(args):
         drop_database(db)
     if code:
         fail(f"the tests failed (pytest exit code {code})")
+
+
+def cmd_lint(_args):
+    """Run every pre-commit check on every file; the hooks are local, so offline."""
+    if not all(importlib.util.find_spec(module) for module in LINT_MODULES):
+        info("installing the development tools (requirements-dev.txt)")
+        pip_install("requirements-dev.txt")
+    command = [sys.executable, "-m", "pre_commit", "run", "--all-files"]
+    info("pre-commit run --all-files (.pre-commit-config.yaml)")
+    if subprocess.run(command, cwd=ROOT, check=False).returncode:
+        fail("the checks failed (fixes made by the hooks are left in the work tree)")
 
 
 def cmd_pot(args):
@@ -340,6 +367,9 @@ def main():
     test.add_argument("--keep", action="store_true", help="keep the test database")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)
+
+    lint = sub.add_parser("lint", help="run the pre-commit checks, offline")
+    lint.set_defaults(func=cmd_lint)
 
     pot = sub.add_parser("pot", help="export the translatable terms to the .pot file")
     pot.add_argument("--database", default="customer_grading_i18n")

@@ -1,6 +1,5 @@
 from . import (
     customer_grading_blacklist,
-    customer_grading_demo,
     customer_grading_dimension,
     customer_grading_indicator,
     customer_grading_indicator_band,

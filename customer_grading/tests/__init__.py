@@ -2,6 +2,7 @@ from . import (
     test_blacklist,
     test_company_settings,
     test_history,
+    test_install,
     test_manual_values,
     test_measures,
     test_performance,

@@ -1,9 +1,12 @@
-"""Demo data: a realistic customer base to grade (loaded with demo data only).
+"""Demo data: a realistic customer base to grade.
 
 Sixty companies with contacts, across industries and salespeople, with two
 years of confirmed orders, posted invoices, credit notes and payments (on
 time, late, or still overdue) and filled-in manual indicators; then the last
 two quarters are graded so that every grade shows.
+
+This model belongs to the customer_grading_demo addon, never installed in a
+production database; its demo data calls ``_generate`` once, at installation.
 """
 
 import logging
@@ -12,7 +15,7 @@ from datetime import datetime, time, timedelta
 
 from odoo import Command, api, fields, models
 
-from ..tools import periods
+from odoo.addons.customer_grading.tools import periods
 
 _logger = logging.getLogger(__name__)
 
@@ -122,6 +125,7 @@ SALESPEOPLE = [  # (login, name, language)
     ("sales_wang", "Mia Wang", "zh_CN"),
     ("sales_chen", "Noah Chen", "zh_TW"),
 ]
+MANAGER_LOGIN = "grading_manager"
 
 
 class CustomerGradingDemo(models.AbstractModel):
@@ -130,6 +134,10 @@ class CustomerGradingDemo(models.AbstractModel):
 
     @api.model
     def _generate(self, customers=60, seed=2026):
+        """Generate the demo data, unless the database already holds it."""
+        if self._demo_exists():
+            _logger.info("customer_grading demo: the demo users exist, nothing generated")
+            return False
         env = (
             self.sudo()
             .with_context(
@@ -158,6 +166,14 @@ class CustomerGradingDemo(models.AbstractModel):
         self._demo_receivable_review(env, rng, today)
         return True
 
+    @api.model
+    def _demo_exists(self):
+        """Whether a demo user exists already (archived ones included): the
+        users are created first, in the same transaction as the rest."""
+        logins = [login for login, _name, _lang in SALESPEOPLE] + [MANAGER_LOGIN]
+        Users = self.env["res.users"].sudo().with_context(active_test=False)
+        return bool(Users.search_count([("login", "in", logins)], limit=1))
+
     # --- people -------------------------------------------------------------
 
     def _demo_users(self, env):
@@ -177,8 +193,8 @@ class CustomerGradingDemo(models.AbstractModel):
             )
         env["res.users"].create(
             {
-                "login": "grading_manager",
-                "password": "grading_manager",
+                "login": MANAGER_LOGIN,
+                "password": MANAGER_LOGIN,
                 "name": "Sophie Zhang",
                 "email": "grading_manager@example.com",
                 "groups_id": [
@@ -380,7 +396,7 @@ class CustomerGradingDemo(models.AbstractModel):
     def _demo_sales_team(self, env, users):
         """The grading manager leads the salespeople's team: elimination
         reviews of customers that stay at the lowest grade go to her."""
-        manager = env["res.users"].search([("login", "=", "grading_manager")])
+        manager = env["res.users"].search([("login", "=", MANAGER_LOGIN)])
         env["crm.team"].create(
             {"name": "Key Accounts", "user_id": manager.id, "member_ids": [Command.set(users.ids)]}
         )
@@ -388,7 +404,7 @@ class CustomerGradingDemo(models.AbstractModel):
     def _demo_blacklist(self, env, partners, users, today):
         """An entry in force, a lifted one, a proposal waiting for approval,
         and a company that is not a customer, matched by a new prospect."""
-        manager = env["res.users"].search([("login", "=", "grading_manager")])
+        manager = env["res.users"].search([("login", "=", MANAGER_LOGIN)])
         Blacklist = env["customer.grading.blacklist"]
         marginal = [partner for partner, profile in partners if profile == "marginal"]
         active, lifted, proposed = marginal[:3]
@@ -450,7 +466,7 @@ class CustomerGradingDemo(models.AbstractModel):
         planned and overdue, some customers visited less than their grade
         requires; then the compliance overview and the reminders."""
         company = env.company
-        manager = env["res.users"].search([("login", "=", "grading_manager")])
+        manager = env["res.users"].search([("login", "=", MANAGER_LOGIN)])
         month_start = today.replace(day=1)
         for partner, profile in partners:
             if profile == "dormant" or not partner.user_id:
@@ -505,7 +521,7 @@ class CustomerGradingDemo(models.AbstractModel):
     def _demo_receivable_review(self, env, rng, today):
         """This month's receivables review, prepared for the grading manager and
         partly marked."""
-        manager = env["res.users"].search([("login", "=", "grading_manager")])
+        manager = env["res.users"].search([("login", "=", MANAGER_LOGIN)])
         Review = env["customer.grading.receivable.review"].with_user(manager)
         review = Review._prepare(env.company, today)
         for line in review.line_ids.sorted("receivable_overdue", reverse=True)[:8]:
