@@ -142,11 +142,15 @@ class TestBlacklist(GradingCase):
         with self.assertRefused(AccessError, "Only a grading manager"):
             entry.with_user(self.salesman_1).action_lift()
 
+    def _file(self, user, name, **values):
+        Attachment = self.env["ir.attachment"].with_user(user) if user else self.env["ir.attachment"]
+        return Attachment.create(
+            {"name": name, "datas": base64.b64encode(b"%PDF-1.4 file"), **values}
+        )
+
     def test_evidence_for_managers_only(self):
         entry = self._propose()
-        attachment = self.env["ir.attachment"].create(
-            {"name": "unpaid.pdf", "datas": base64.b64encode(b"%PDF-1.4 evidence")}
-        )
+        attachment = self._file(self.manager, "unpaid.pdf")  # the manager's own upload
         entry.with_user(self.manager).write({"evidence_ids": [Command.link(attachment.id)]})
         entry.with_user(self.manager).action_approve()
         self.assertEqual(
@@ -164,6 +168,51 @@ class TestBlacklist(GradingCase):
             .with_user(self.salesman_1)
             .search([("res_model", "=", entry._name), ("res_id", "=", entry.id)])
         )
+
+    def test_evidence_only_from_the_managers_own_uploads(self):
+        """Linking an attachment id as evidence never takes over a file the
+        manager may not read, nor one that belongs to another record."""
+        entry = self._propose()
+        order = self._quotation()
+        foreign = {
+            "private file of another user": self._file(self.salesman_2, "payslip.pdf"),
+            "pending upload of another user": self._file(
+                self.salesman_2, "draft.pdf", res_model="mail.compose.message", res_id=0
+            ),
+            "file of a sale order": self._file(
+                None, "order.pdf", res_model="sale.order", res_id=order.id
+            ),
+            "file of a partner": self._file(
+                None, "contract.pdf", res_model="res.partner", res_id=self.customer.id
+            ),
+        }
+        Entry = entry.with_user(self.manager)
+        for label, attachment in foreign.items():
+            before = (attachment.res_model, attachment.res_id, attachment.res_field)
+            for command in (Command.link(attachment.id), Command.set(attachment.ids)):
+                with self.subTest(label, command=command[0]):
+                    with self.assertRefused(UserError, f"{attachment.id}.*cannot become evidence"):
+                        Entry.write({"evidence_ids": [command]})
+                    self.assertEqual(
+                        (attachment.res_model, attachment.res_id, attachment.res_field), before
+                    )
+                    self.assertFalse(Entry.evidence_ids)
+            with self.subTest(label, on="create"):
+                with self.assertRefused(UserError, "cannot become evidence"):
+                    self._propose(
+                        user=self.manager, evidence_ids=[Command.link(attachment.id)]
+                    )
+                self.assertEqual(
+                    (attachment.res_model, attachment.res_id, attachment.res_field), before
+                )
+        # what the form's upload button sends: the manager's files, pending on the entry
+        uploaded = self._file(self.manager, "letter.pdf", res_model=entry._name, res_id=0)
+        on_entry = self._file(self.admin, "notice.pdf", res_model=entry._name, res_id=entry.id)
+        Entry.write({"evidence_ids": [Command.set((uploaded | on_entry).ids)]})
+        self.assertEqual(Entry.evidence_ids, uploaded | on_entry)
+        self.assertEqual(set((uploaded | on_entry).mapped("res_id")), {entry.id})
+        with self.assertRaises(AccessError):
+            on_entry.with_user(self.salesman_1).read(["datas"])
 
     # --- admission check ---------------------------------------------------------
 
