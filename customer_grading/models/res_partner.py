@@ -9,8 +9,8 @@ from .customer_grading_visit import GROUP_MANAGER
 
 GROUP_USER = "customer_grading.group_customer_grading_user"
 
-# Fields the blacklist admission check compares.
-ADMISSION_FIELDS = {"name", "vat", "email", "phone", "mobile"}
+# Fields the blacklist admission check compares, and the company it is checked in.
+ADMISSION_FIELDS = {"name", "vat", "email", "phone", "mobile", "company_id"}
 
 
 class ResPartner(models.Model):
@@ -324,12 +324,22 @@ class ResPartner(models.Model):
                 keys[field].add(key)
         return keys
 
+    def _blacklist_companies(self):
+        """The companies whose entries this partner is checked against: those
+        the user works in, and of them the partner's own if it has one. Only
+        their users read the partner, hence the entry named on it."""
+        companies = self.env.companies
+        return companies & self.company_id if self.company_id else companies
+
     def _blacklist_matches(self, entries):
         """The entries of ``entries`` this partner matches, and on which keys."""
         keys = self._blacklist_keys()
         customer = self.commercial_partner_id._origin
+        companies = self._blacklist_companies()
         matches = {}
         for entry in entries:
+            if entry.company_id not in companies:
+                continue
             if entry.partner_id and entry.partner_id == customer:
                 continue  # the blacklisted customer itself: flagged as such
             fields_matched = [field for field, values in keys.items() if entry[field] in values]
@@ -359,20 +369,25 @@ class ResPartner(models.Model):
         for partner in self:
             for field, keys in partner._blacklist_keys().items():
                 wanted[field] |= keys
-        entries = self.env["customer.grading.blacklist"]._matching(self.env.companies, wanted)
-        for partner in self.sudo():
+        Blacklist = self.env["customer.grading.blacklist"]
+        entries = Blacklist._matching(self.env.companies, wanted)
+        for partner in self:
             matches = partner._blacklist_matches(entries)
-            entry = next(iter(matches), self.env["customer.grading.blacklist"])
-            if entry == partner.blacklist_match_id:
+            entry = next(iter(matches), Blacklist)
+            # the match is recorded whoever edits the partner, grading user or not
+            partner_sudo = partner.sudo()
+            if entry == partner_sudo.blacklist_match_id:
                 continue
-            partner.blacklist_match_id = entry
+            partner_sudo.blacklist_match_id = entry
             if entry:
-                partner._message_log(body=partner._blacklist_match_message(entry, matches[entry]))
+                partner_sudo._message_log(
+                    body=partner._blacklist_match_message(entry, matches[entry])
+                )
 
-    @api.onchange("name", "vat", "email", "phone", "mobile")
+    @api.onchange("name", "vat", "email", "phone", "mobile", "company_id")
     def _onchange_blacklist_admission(self):
         entries = self.env["customer.grading.blacklist"]._matching(
-            self.env.companies, self._blacklist_keys()
+            self._blacklist_companies(), self._blacklist_keys()
         )
         matches = self._blacklist_matches(entries)
         if matches:

@@ -253,6 +253,61 @@ class TestBlacklist(GradingCase):
         clean.write({"email": "boss@shady.example"})  # edits are checked too
         self.assertEqual(clean.blacklist_match_id, entry)
 
+    def test_admission_check_names_only_entries_of_the_partners_companies(self):
+        """An entry of another company is neither matched nor named in the
+        chatter of a partner that users of that company cannot read."""
+        other = self.setup_other_company(name="Grading Co 2")["company"]
+        entry = (
+            self.env["customer.grading.blacklist"]
+            .with_company(other)
+            .create(
+                {
+                    "name": "Second Company Fraudster",
+                    "email": "boss@fraudster.example",
+                    "reason": "fraud",
+                    "company_id": other.id,
+                }
+            )
+        )
+        entry.action_approve()
+        groups = "sales_team.group_sale_salesman,base.group_partner_manager"
+        user_a = new_test_user(self.env, login="cg_sales_a", groups=groups)
+        user_ab = new_test_user(
+            self.env,
+            login="cg_sales_ab",
+            groups=groups,
+            company_ids=[Command.set((self.company | other).ids)],
+        )
+        values = {"name": "New Prospect", "email": "boss@fraudster.example"}
+
+        def check(user, expected, **extra):
+            Partner = (
+                self.env["res.partner"]
+                .with_user(user)
+                .with_context(allowed_company_ids=user.company_ids.ids)
+            )
+            partner = Partner.create({**values, **extra})
+            warning = Partner.new({**values, **extra})._onchange_blacklist_admission()
+            bodies = " ".join(partner.sudo().message_ids.mapped("body"))
+            self.assertEqual(partner.sudo().blacklist_match_id, expected)
+            if expected:
+                self.assertIn("Second Company Fraudster", bodies)
+                self.assertIn("Second Company Fraudster", warning["warning"]["message"])
+            else:
+                self.assertNotIn("Second Company Fraudster", bodies)
+                self.assertFalse(warning)
+            return partner
+
+        check(user_a, entry.browse())  # not in the entry's company
+        check(user_a, entry.browse(), company_id=self.company.id)
+        check(user_ab, entry.browse(), company_id=self.company.id)  # a partner of A only
+        check(user_ab, entry, company_id=other.id)
+        shared = check(user_ab, entry)  # a partner of every company
+        shared.with_user(user_ab).with_context(
+            allowed_company_ids=user_ab.company_ids.ids
+        ).company_id = self.company  # moved to A: the match goes
+        self.assertFalse(shared.sudo().blacklist_match_id)
+
     def test_no_admission_warning_for_lifted_entry(self):
         entry = self._outsider_entry()
         entry.lift_reason = "Court cleared them."
