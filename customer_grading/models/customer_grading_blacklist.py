@@ -176,7 +176,10 @@ class CustomerGradingBlacklist(models.Model):
             )
 
     def _invalidate_partner_flags(self):
-        self.env["res.partner"].invalidate_model(["is_blacklisted", "blacklist_reason"])
+        self.env["res.partner"].invalidate_model(
+            ["grading_blacklisted", "grading_blacklist_reason"]
+        )
+        self.env["sale.order"].invalidate_model(["grading_blacklist_reason"])
 
     # ------------------------------------------------------------------
     # Actions

@@ -148,18 +148,19 @@ class ResPartner(models.Model):
         compute="_compute_grading_visits", groups=GROUP_USER
     )
 
-    is_blacklisted = fields.Boolean(
-        string="Blacklisted",
-        compute="_compute_blacklist",
-        search="_search_is_blacklisted",
+    # not ``is_blacklisted``: that is Odoo's email blacklist for mass mailings
+    grading_blacklisted = fields.Boolean(
+        string="Customer Blacklisted",
+        compute="_compute_grading_blacklist",
+        search="_search_grading_blacklisted",
         compute_sudo=True,
         help="The customer, or the company it belongs to, has an active blacklist entry "
         "in the current company: no sale order can be confirmed for it.",
     )
-    blacklist_reason = fields.Selection(
-        REASONS, string="Blacklisted For", compute="_compute_blacklist", compute_sudo=True
+    grading_blacklist_reason = fields.Selection(
+        REASONS, string="Blacklisted For", compute="_compute_grading_blacklist", compute_sudo=True
     )
-    blacklist_match_id = fields.Many2one(
+    grading_blacklist_match_id = fields.Many2one(
         "customer.grading.blacklist",
         string="Matches Blacklist Entry",
         readonly=True,
@@ -169,8 +170,10 @@ class ResPartner(models.Model):
         help="Admission check: the active blacklist entry whose tax id, name, email or "
         "phone this partner shares.",
     )
-    blacklist_match_state = fields.Selection(
-        related="blacklist_match_id.state", string="Matched Entry Status", groups=GROUP_USER
+    grading_blacklist_match_state = fields.Selection(
+        related="grading_blacklist_match_id.state",
+        string="Matched Entry Status",
+        groups=GROUP_USER,
     )
 
     @api.depends_context("company", "uid")
@@ -255,16 +258,17 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     @api.depends("commercial_partner_id")
-    def _compute_blacklist(self):
+    def _compute_grading_blacklist(self):
         customer_ids = [pid for pid in self.commercial_partner_id._origin.ids if pid]
         reasons = self.env["customer.grading.blacklist"]._blacklisted(
             self.env.company, customer_ids
         )
         for partner in self:
-            partner.blacklist_reason = reasons.get(partner.commercial_partner_id._origin.id)
-            partner.is_blacklisted = bool(partner.blacklist_reason)
+            reason = reasons.get(partner.commercial_partner_id._origin.id)
+            partner.grading_blacklist_reason = reason
+            partner.grading_blacklisted = bool(reason)
 
-    def _search_is_blacklisted(self, operator, value):
+    def _search_grading_blacklisted(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on the blacklist."))
         Blacklist = self.env["customer.grading.blacklist"].sudo()
@@ -376,9 +380,9 @@ class ResPartner(models.Model):
             entry = next(iter(matches), Blacklist)
             # the match is recorded whoever edits the partner, grading user or not
             partner_sudo = partner.sudo()
-            if entry == partner_sudo.blacklist_match_id:
+            if entry == partner_sudo.grading_blacklist_match_id:
                 continue
-            partner_sudo.blacklist_match_id = entry
+            partner_sudo.grading_blacklist_match_id = entry
             if entry:
                 partner_sudo._message_log(
                     body=partner._blacklist_match_message(entry, matches[entry])

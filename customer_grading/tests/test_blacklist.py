@@ -57,19 +57,19 @@ class TestBlacklist(GradingCase):
         entry = self._propose(description="Three invoices unpaid for six months.")
         self.assertEqual((entry.state, entry.proposed_by_id), ("draft", self.salesman_1))
         self.assertEqual(entry.vat, "CN913100001234")  # copied from the customer
-        self.assertFalse(self.customer.is_blacklisted)
+        self.assertFalse(self.customer.grading_blacklisted)
         self._quotation().action_confirm()  # a proposal blocks nothing
 
         entry.with_user(self.manager).action_approve()
         self.assertEqual(entry.state, "active")
         self.assertEqual(entry.approved_by_id, self.manager)
         self.assertEqual(entry.date_start, date.today())
-        self.assertTrue(self.customer.is_blacklisted)
-        self.assertTrue(self.contact.is_blacklisted)
-        self.assertEqual(self.customer.blacklist_reason, "payment_default")
-        self.assertIn(self.contact, self.env["res.partner"].search([("is_blacklisted", "=", True)]))
+        self.assertTrue(self.customer.grading_blacklisted)
+        self.assertTrue(self.contact.grading_blacklisted)
+        self.assertEqual(self.customer.grading_blacklist_reason, "payment_default")
+        self.assertIn(self.contact, self.env["res.partner"].search([("grading_blacklisted", "=", True)]))
         self.assertNotIn(
-            self.contact, self.env["res.partner"].search([("is_blacklisted", "=", False)])
+            self.contact, self.env["res.partner"].search([("grading_blacklisted", "=", False)])
         )
         # through the ORM, as an RPC call would
         with self.assertRefused(ValidationError, "cannot be confirmed.*Payment default"):
@@ -81,7 +81,7 @@ class TestBlacklist(GradingCase):
         entry.with_user(self.manager).lift_reason = "Debt settled in full."
         entry.with_user(self.manager).action_lift()
         self.assertEqual((entry.state, entry.lifted_by_id), ("lifted", self.manager))
-        self.assertFalse(self.customer.is_blacklisted)
+        self.assertFalse(self.customer.grading_blacklisted)
         order.action_confirm()
         self.assertEqual(order.state, "sale")
         with self.assertRefused(UserError, "never deleted"):
@@ -116,10 +116,32 @@ class TestBlacklist(GradingCase):
     def test_blacklist_is_per_company(self):
         self._propose().with_user(self.manager).action_approve()
         other = self.setup_other_company(name="Grading Co 2")["company"]
-        self.assertFalse(self.customer.with_company(other).is_blacklisted)
+        self.assertFalse(self.customer.with_company(other).grading_blacklisted)
         order = self._order(self.customer, date(2026, 10, 1), confirm=False, company=other)
+        here = self._quotation()
+        # the order form's banner speaks of the order's company, whichever is current
+        self.assertFalse(order.with_company(self.company).grading_blacklist_reason)
+        self.assertEqual(here.with_company(other).grading_blacklist_reason, "payment_default")
         order.action_confirm()
         self.assertEqual(order.state, "sale")
+
+    def test_email_blacklist_stays_odoos(self):
+        """``is_blacklisted`` is Odoo's email blacklist for mass mailings; the
+        customer blacklist has its own field."""
+        self._propose().with_user(self.manager).action_approve()
+        Partner = self.env["res.partner"].with_user(self.salesman_1)
+        customer = Partner.browse(self.customer.id)
+        self.assertTrue(customer.grading_blacklisted)
+        self.assertFalse(customer.is_blacklisted)  # its email may still get mailings
+        mailed = self.env["res.partner"].create({"name": "No Mailings", "email": "stop@x.example"})
+        self.env["mail.blacklist"]._add("stop@x.example")
+        mailed = Partner.browse(mailed.id)
+        self.assertTrue(mailed.is_blacklisted)
+        self.assertFalse(mailed.grading_blacklisted)
+        self.assertEqual(Partner.search([("is_blacklisted", "=", True)]), mailed)
+        self.assertEqual(
+            Partner.search([("grading_blacklisted", "=", True)]), self.customer | self.contact
+        )
 
     # --- rights --------------------------------------------------------------------
 
@@ -244,14 +266,14 @@ class TestBlacklist(GradingCase):
             ("phone", {"name": "Other", "phone": "010-6666-0200"}),
         ):
             partner = Partner.create(values)
-            self.assertEqual(partner.blacklist_match_id, entry, label)
+            self.assertEqual(partner.grading_blacklist_match_id, entry, label)
             self.assertIn(f"on its {label}", partner.message_ids[0].body, label)
             warning = Partner.new(values)._onchange_blacklist_admission()
             self.assertIn("Shady Imports", warning["warning"]["message"])
         clean = Partner.create({"name": "Honest Buyer", "email": "buyer@honest.example"})
-        self.assertFalse(clean.blacklist_match_id)
+        self.assertFalse(clean.grading_blacklist_match_id)
         clean.write({"email": "boss@shady.example"})  # edits are checked too
-        self.assertEqual(clean.blacklist_match_id, entry)
+        self.assertEqual(clean.grading_blacklist_match_id, entry)
 
     def test_admission_check_names_only_entries_of_the_partners_companies(self):
         """An entry of another company is neither matched nor named in the
@@ -289,7 +311,7 @@ class TestBlacklist(GradingCase):
             partner = Partner.create({**values, **extra})
             warning = Partner.new({**values, **extra})._onchange_blacklist_admission()
             bodies = " ".join(partner.sudo().message_ids.mapped("body"))
-            self.assertEqual(partner.sudo().blacklist_match_id, expected)
+            self.assertEqual(partner.sudo().grading_blacklist_match_id, expected)
             if expected:
                 self.assertIn("Second Company Fraudster", bodies)
                 self.assertIn("Second Company Fraudster", warning["warning"]["message"])
@@ -306,14 +328,14 @@ class TestBlacklist(GradingCase):
         shared.with_user(user_ab).with_context(
             allowed_company_ids=user_ab.company_ids.ids
         ).company_id = self.company  # moved to A: the match goes
-        self.assertFalse(shared.sudo().blacklist_match_id)
+        self.assertFalse(shared.sudo().grading_blacklist_match_id)
 
     def test_no_admission_warning_for_lifted_entry(self):
         entry = self._outsider_entry()
         entry.lift_reason = "Court cleared them."
         entry.action_lift()
         partner = self.env["res.partner"].create({"name": "Shady Imports Co Ltd"})
-        self.assertFalse(partner.blacklist_match_id)
+        self.assertFalse(partner.grading_blacklist_match_id)
         self.assertFalse(
             self.env["res.partner"].new({"name": "Shady Imports"})._onchange_blacklist_admission()
         )
@@ -330,7 +352,7 @@ class TestBlacklist(GradingCase):
             self.env.invalidate_all()
             with self.subTest(count=count), self.assertQueryCount(ADMISSION_CHECK_QUERIES):
                 partners._check_blacklist_admission()
-            self.assertEqual(partners.blacklist_match_id, entry)
+            self.assertEqual(partners.grading_blacklist_match_id, entry)
 
     # --- grading -------------------------------------------------------------------
 
