@@ -7,8 +7,15 @@
     "website": "https://github.com/customer-grading/customer_grading",
     "author": "customer_grading maintainers",
     "license": "LGPL-3",
-    "depends": ["sale_management", "sale_margin", "account", "contacts", "mail"],
-    "external_dependencies": {"python": ["xlsxwriter"]},
+    "depends": [
+        "sale_management",
+        "sale_margin",
+        "account",
+        "contacts",
+        "mail",
+        "phone_validation",
+    ],
+    "external_dependencies": {"python": ["xlsxwriter", "phonenumbers"]},
     "data": [
         "security/customer_grading_groups.xml",
         "security/ir.model.access.csv",

@@ -65,6 +65,15 @@ class CustomerGradingBlacklist(models.Model):
     )
     email = fields.Char(compute="_compute_identity", store=True, readonly=False, precompute=True)
     phone = fields.Char(compute="_compute_identity", store=True, readonly=False, precompute=True)
+    country_id = fields.Many2one(
+        "res.country",
+        compute="_compute_country_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="The blacklisted company's country: its phone number and tax id are read as "
+        "written there. The customer's country, else the company's.",
+    )
     name_key = fields.Char(compute="_compute_keys", store=True, index=True)
     vat_key = fields.Char(compute="_compute_keys", store=True, index=True)
     email_key = fields.Char(compute="_compute_keys", store=True, index=True)
@@ -120,13 +129,20 @@ class CustomerGradingBlacklist(models.Model):
             entry.email = partner.email
             entry.phone = partner.phone or partner.mobile
 
-    @api.depends("name", "vat", "email", "phone")
+    @api.depends("partner_id", "company_id")
+    def _compute_country_id(self):
+        for entry in self:
+            if entry.partner_id or not entry.country_id:
+                entry.country_id = entry.partner_id.country_id or entry.company_id.country_id
+
+    @api.depends("name", "vat", "email", "phone", "country_id")
     def _compute_keys(self):
         for entry in self:
+            country_code = entry.country_id.code
             entry.name_key = blacklist_keys.name_key(entry.name)
-            entry.vat_key = blacklist_keys.vat_key(entry.vat)
+            entry.vat_key = blacklist_keys.vat_key(entry.vat, country_code)
             entry.email_key = blacklist_keys.email_key(entry.email)
-            entry.phone_key = blacklist_keys.phone_key(entry.phone)
+            entry.phone_key = blacklist_keys.phone_key(entry.phone, country_code)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -9,8 +9,9 @@ from .customer_grading_visit import GROUP_MANAGER
 
 GROUP_USER = "customer_grading.group_customer_grading_user"
 
-# Fields the blacklist admission check compares, and the company it is checked in.
-ADMISSION_FIELDS = {"name", "vat", "email", "phone", "mobile", "company_id"}
+# Fields the blacklist admission check compares, the country they are read in
+# and the company it is checked in.
+ADMISSION_FIELDS = {"name", "vat", "email", "phone", "mobile", "country_id", "company_id"}
 
 
 class ResPartner(models.Model):
@@ -321,12 +322,12 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def _blacklist_keys(self):
-        """``{key field: {keys}}`` of this partner's name, tax id, email and phones."""
-        keys = defaultdict(set)
-        for phone in (self.phone, self.mobile):
-            for field, key in blacklist_keys.keys(self.name, self.vat, self.email, phone).items():
-                keys[field].add(key)
-        return keys
+        """``{key field: {keys}}`` of this partner's name, tax id, emails and
+        phones, read in its country, else its company's, else the current one's."""
+        country = self.country_id or self.company_id.country_id or self.env.company.country_id
+        return blacklist_keys.keys(
+            self.name, self.vat, self.email, (self.phone, self.mobile), country.code
+        )
 
     def _blacklist_companies(self):
         """The companies whose entries this partner is checked against: those
@@ -388,7 +389,7 @@ class ResPartner(models.Model):
                     body=partner._blacklist_match_message(entry, matches[entry])
                 )
 
-    @api.onchange("name", "vat", "email", "phone", "mobile", "company_id")
+    @api.onchange("name", "vat", "email", "phone", "mobile", "country_id", "company_id")
     def _onchange_blacklist_admission(self):
         entries = self.env["customer.grading.blacklist"]._matching(
             self._blacklist_companies(), self._blacklist_keys()

@@ -1,5 +1,6 @@
 from . import (
     test_blacklist,
+    test_blacklist_keys,
     test_manual_values,
     test_measures,
     test_performance,

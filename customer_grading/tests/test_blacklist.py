@@ -5,24 +5,10 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from ..tools import blacklist_keys
 from .common import DATE_TO, GradingCase
 
-ADMISSION_CHECK_QUERIES = 4
-
-
-@tagged("post_install", "-at_install")
-class TestBlacklistKeys(GradingCase):
-    def test_keys_normalise_what_users_type(self):
-        self.assertEqual(blacklist_keys.name_key("ACME Co., Ltd."), "acmecoltd")
-        self.assertEqual(blacklist_keys.name_key("上海 示例 贸易"), "上海示例贸易")
-        self.assertEqual(blacklist_keys.vat_key(" cn-9131 0000.12 "), "CN9131000012")
-        self.assertEqual(blacklist_keys.email_key(" Buyer@Example.COM "), "buyer@example.com")
-        self.assertEqual(
-            blacklist_keys.phone_key("+86 21 5555 0100"), blacklist_keys.phone_key("021-5555-0100")
-        )
-        self.assertFalse(blacklist_keys.phone_key("12"))
-        self.assertEqual(blacklist_keys.keys("", None, "", ""), {})
+# the partners, the current company and its country, the entries
+ADMISSION_CHECK_QUERIES = 6
 
 
 @tagged("post_install", "-at_install")
@@ -40,6 +26,7 @@ class TestBlacklist(GradingCase):
         cls.contact = cls.env["res.partner"].create(
             {"name": "Bad Payer Buyer", "parent_id": cls.customer.id}
         )
+        cls.cn, cls.us = cls.env.ref("base.cn"), cls.env.ref("base.us")
 
     def _propose(self, user=None, **values):
         Blacklist = self.env["customer.grading.blacklist"].with_user(user or self.salesman_1)
@@ -67,7 +54,9 @@ class TestBlacklist(GradingCase):
         self.assertTrue(self.customer.grading_blacklisted)
         self.assertTrue(self.contact.grading_blacklisted)
         self.assertEqual(self.customer.grading_blacklist_reason, "payment_default")
-        self.assertIn(self.contact, self.env["res.partner"].search([("grading_blacklisted", "=", True)]))
+        self.assertIn(
+            self.contact, self.env["res.partner"].search([("grading_blacklisted", "=", True)])
+        )
         self.assertNotIn(
             self.contact, self.env["res.partner"].search([("grading_blacklisted", "=", False)])
         )
@@ -165,7 +154,9 @@ class TestBlacklist(GradingCase):
             entry.with_user(self.salesman_1).action_lift()
 
     def _file(self, user, name, **values):
-        Attachment = self.env["ir.attachment"].with_user(user) if user else self.env["ir.attachment"]
+        Attachment = (
+            self.env["ir.attachment"].with_user(user) if user else self.env["ir.attachment"]
+        )
         return Attachment.create(
             {"name": name, "datas": base64.b64encode(b"%PDF-1.4 file"), **values}
         )
@@ -221,9 +212,7 @@ class TestBlacklist(GradingCase):
                     self.assertFalse(Entry.evidence_ids)
             with self.subTest(label, on="create"):
                 with self.assertRefused(UserError, "cannot become evidence"):
-                    self._propose(
-                        user=self.manager, evidence_ids=[Command.link(attachment.id)]
-                    )
+                    self._propose(user=self.manager, evidence_ids=[Command.link(attachment.id)])
                 self.assertEqual(
                     (attachment.res_model, attachment.res_id, attachment.res_field), before
                 )
@@ -238,7 +227,7 @@ class TestBlacklist(GradingCase):
 
     # --- admission check ---------------------------------------------------------
 
-    def _outsider_entry(self):
+    def _outsider_entry(self, **values):
         """An entry for a company that is not a customer."""
         entry = (
             self.env["customer.grading.blacklist"]
@@ -250,6 +239,7 @@ class TestBlacklist(GradingCase):
                     "email": "boss@shady.example",
                     "phone": "+86 10 6666 0200",
                     "reason": "fraud",
+                    **values,
                 }
             )
         )
@@ -263,7 +253,7 @@ class TestBlacklist(GradingCase):
             ("tax id", {"name": "Some Name", "vat": "cn91310000 9999"}),
             ("name", {"name": "SHADY IMPORTS CO LTD"}),
             ("email", {"name": "Other", "email": "Boss@Shady.example"}),
-            ("phone", {"name": "Other", "phone": "010-6666-0200"}),
+            ("phone", {"name": "Other", "phone": "010-6666-0200", "country_id": self.cn.id}),
         ):
             partner = Partner.create(values)
             self.assertEqual(partner.grading_blacklist_match_id, entry, label)
@@ -329,6 +319,55 @@ class TestBlacklist(GradingCase):
             allowed_company_ids=user_ab.company_ids.ids
         ).company_id = self.company  # moved to A: the match goes
         self.assertFalse(shared.sudo().grading_blacklist_match_id)
+
+    def test_admission_keys_read_in_the_partners_country(self):
+        self.company.country_id = self.us
+        entry = self._outsider_entry(
+            name="Shanghai Li Trading",
+            phone="021-5555-0100",
+            email="li@x.cn",
+            vat="91310000MA1FL8XQ37",
+            country_id=self.cn.id,
+        )
+        self.assertEqual(entry.phone_key, "+862155550100")  # as dialled in China
+
+        def match(**values):
+            partner = self.env["res.partner"].create({"name": "Prospect", **values})
+            return partner.grading_blacklist_match_id
+
+        self.assertEqual(match(phone="+86 21 5555 0100"), entry)
+        self.assertEqual(match(mobile="021 5555 0100", country_id=self.cn.id), entry)
+        self.assertFalse(match(phone="+1 215 555 0100", country_id=self.us.id))  # Philadelphia
+        self.assertFalse(match(phone="021 5555 0100"))  # dialled in the company's country
+        self.assertEqual(match(email='"Li" <li@x.cn>'), entry)
+        self.assertEqual(match(email="sales@li.example, Li <LI@x.cn>"), entry)
+        self.assertEqual(match(vat="9131 0000-ma1fl8xq37", country_id=self.cn.id), entry)
+        self.assertEqual(match(vat="cn91310000ma1fl8xq37"), entry)
+        self.assertFalse(match(vat="91310000MA1FL8XQ28", country_id=self.cn.id))
+        # no country of its own: its company's, else the current company's
+        self.company.country_id = self.cn
+        self.assertEqual(match(phone="021 5555 0100", company_id=self.company.id), entry)
+        self.assertEqual(match(phone="021 5555 0100"), entry)
+        # moving to China makes the partner's number a Shanghai one
+        partner = self.env["res.partner"].create(
+            {"name": "Mover", "phone": "021 5555 0100", "country_id": self.us.id}
+        )
+        self.assertFalse(partner.grading_blacklist_match_id)
+        partner.country_id = self.cn
+        self.assertEqual(partner.grading_blacklist_match_id, entry)
+
+    def test_entry_country_reads_its_phone_and_tax_id(self):
+        self.company.country_id = self.cn
+        Blacklist = self.env["customer.grading.blacklist"].with_user(self.salesman_1)
+        entry = Blacklist.create(
+            {"name": "Li Trading", "phone": "021-5555-0100", "reason": "fraud"}
+        )
+        self.assertEqual(entry.country_id, self.cn)  # the company's by default
+        self.assertEqual(entry.phone_key, "+862155550100")
+        entry.country_id = self.us  # a number dialled in the United States
+        self.assertEqual(entry.phone_key, "02155550100")
+        self.customer.country_id = self.us
+        self.assertEqual(self._propose().country_id, self.us)  # the customer's
 
     def test_no_admission_warning_for_lifted_entry(self):
         entry = self._outsider_entry()
