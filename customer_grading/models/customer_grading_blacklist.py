@@ -244,6 +244,8 @@ class CustomerGradingBlacklist(models.Model):
         (an ``evidence_ids`` write value) would link and that may not become
         the evidence of these entries (of a new entry when ``self`` is empty)."""
         attachments = self.env["ir.attachment"].browse(_linked_ids(value))
+        if not attachments:
+            return
         refused = attachments - self._acceptable_evidence(attachments)
         if refused:
             raise UserError(
