@@ -2,13 +2,20 @@
     "name": "Customer Grading",
     "summary": "Score customers on weighted indicators, grade them A/B/C/D "
     "and keep the grade history by period",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Sales",
     "website": "https://github.com/customer-grading/customer_grading",
     "author": "customer_grading maintainers",
     "license": "LGPL-3",
-    "depends": ["sale_management", "sale_margin", "account", "contacts", "mail"],
-    "external_dependencies": {"python": ["xlsxwriter"]},
+    "depends": [
+        "sale_management",
+        "sale_margin",
+        "account",
+        "contacts",
+        "mail",
+        "phone_validation",
+    ],
+    "external_dependencies": {"python": ["xlsxwriter", "phonenumbers"]},
     "data": [
         "security/customer_grading_groups.xml",
         "security/ir.model.access.csv",

@@ -8,6 +8,7 @@ https://www.odoo.com/documentation/18.0/administration/on_premise/source.html
 """
 
 import argparse
+import ast
 import getpass
 import importlib.util
 import os
@@ -212,9 +213,21 @@ def run(command, **kwargs):
     return result
 
 
+def ensure_requirements():
+    """Install requirements.txt when a Python dependency the addon's manifest
+    declares is missing (Odoo would refuse to install the addon)."""
+    manifest = ast.literal_eval((ROOT / ADDON / "__manifest__.py").read_text())
+    declared = manifest.get("external_dependencies", {}).get("python", [])
+    missing = [name for name in declared if importlib.util.find_spec(name) is None]
+    if missing:
+        info(f"installing the addon's Python requirements ({', '.join(missing)} missing)")
+        run([sys.executable, "-m", "pip", "install", "-q", "-r", str(ROOT / "requirements.txt")])
+
+
 def odoo_setup(db, options, addons=(ADDON,)):
     """Install or update ``addons`` in ``db``; stop on any error in Odoo's log,
     including demo data that failed to load (Odoo logs that as a warning)."""
+    ensure_requirements()
     log = ROOT / ".odoo-setup.log"
     command = odoo_command("-d", db, "--stop-after-init", "--log-level=info", *options)
     info(" ".join(command[2:4] + options) + f"  (log: {log.name})")

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 
@@ -13,6 +13,10 @@ REASONS = [
     ("legal", "Legal"),
     ("other", "Other"),
 ]
+
+# Where Odoo keeps a user's uploads until a message or record takes them
+# (mail.thread._process_attachments_for_post).
+PENDING_ATTACHMENT_MODELS = ("mail.compose.message", "mail.scheduled.message")
 
 # Written by the approval and lifting actions only.
 DECISION_FIELDS = {
@@ -61,6 +65,15 @@ class CustomerGradingBlacklist(models.Model):
     )
     email = fields.Char(compute="_compute_identity", store=True, readonly=False, precompute=True)
     phone = fields.Char(compute="_compute_identity", store=True, readonly=False, precompute=True)
+    country_id = fields.Many2one(
+        "res.country",
+        compute="_compute_country_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="The blacklisted company's country: its phone number and tax id are read as "
+        "written there. The customer's country, else the company's.",
+    )
     name_key = fields.Char(compute="_compute_keys", store=True, index=True)
     vat_key = fields.Char(compute="_compute_keys", store=True, index=True)
     email_key = fields.Char(compute="_compute_keys", store=True, index=True)
@@ -73,6 +86,7 @@ class CustomerGradingBlacklist(models.Model):
         "ir.attachment",
         string="Evidence",
         groups=GROUP_MANAGER,
+        copy=False,
         help="Documents supporting the entry; only grading managers see them.",
     )
     state = fields.Selection(
@@ -115,17 +129,26 @@ class CustomerGradingBlacklist(models.Model):
             entry.email = partner.email
             entry.phone = partner.phone or partner.mobile
 
-    @api.depends("name", "vat", "email", "phone")
+    @api.depends("partner_id", "company_id")
+    def _compute_country_id(self):
+        for entry in self:
+            if entry.partner_id or not entry.country_id:
+                entry.country_id = entry.partner_id.country_id or entry.company_id.country_id
+
+    @api.depends("name", "vat", "email", "phone", "country_id")
     def _compute_keys(self):
         for entry in self:
+            country_code = entry.country_id.code
             entry.name_key = blacklist_keys.name_key(entry.name)
-            entry.vat_key = blacklist_keys.vat_key(entry.vat)
+            entry.vat_key = blacklist_keys.vat_key(entry.vat, country_code)
             entry.email_key = blacklist_keys.email_key(entry.email)
-            entry.phone_key = blacklist_keys.phone_key(entry.phone)
+            entry.phone_key = blacklist_keys.phone_key(entry.phone, country_code)
 
     @api.model_create_multi
     def create(self, vals_list):
         self._check_decision_rights(vals_list)
+        for vals in vals_list:
+            self._check_evidence(vals.get("evidence_ids"))
         entries = super().create([self._with_commercial_partner(vals) for vals in vals_list])
         entries._invalidate_partner_flags()
         if any("evidence_ids" in vals for vals in vals_list):
@@ -134,6 +157,7 @@ class CustomerGradingBlacklist(models.Model):
 
     def write(self, vals):
         self._check_decision_rights([vals])
+        self._check_evidence(vals.get("evidence_ids"))
         result = super().write(self._with_commercial_partner(vals))
         self._invalidate_partner_flags()
         if "evidence_ids" in vals:
@@ -168,7 +192,10 @@ class CustomerGradingBlacklist(models.Model):
             )
 
     def _invalidate_partner_flags(self):
-        self.env["res.partner"].invalidate_model(["is_blacklisted", "blacklist_reason"])
+        self.env["res.partner"].invalidate_model(
+            ["grading_blacklisted", "grading_blacklist_reason"]
+        )
+        self.env["sale.order"].invalidate_model(["grading_blacklist_reason"])
 
     # ------------------------------------------------------------------
     # Actions
@@ -212,10 +239,45 @@ class CustomerGradingBlacklist(models.Model):
         )
         return True
 
+    def _check_evidence(self, value):
+        """Refuse, before anything is written, the attachments that ``value``
+        (an ``evidence_ids`` write value) would link and that may not become
+        the evidence of these entries (of a new entry when ``self`` is empty)."""
+        attachments = self.env["ir.attachment"].browse(_linked_ids(value))
+        if not attachments:
+            return
+        refused = attachments - self._acceptable_evidence(attachments)
+        if refused:
+            raise UserError(
+                self.env._(
+                    "Attachment %(ids)s cannot become evidence: only files you have just "
+                    "uploaded, or files already attached to this entry, can be added.",
+                    ids=", ".join(str(attachment_id) for attachment_id in refused.ids),
+                )
+            )
+
+    def _acceptable_evidence(self, attachments):
+        """The attachments the user may read (Odoo's attachment rule) that no
+        other record holds: the user's own pending uploads (Odoo's rule for
+        the composer's files), or the files already attached to this entry."""
+        readable = self.env["ir.attachment"]._filter_attachment_access(attachments.ids)
+        return readable.filtered(
+            lambda attachment: (
+                (self and attachment.res_model == self._name and [attachment.res_id] == self.ids)
+                or (
+                    not attachment.res_id
+                    and not attachment.res_field
+                    and attachment.create_uid == self.env.user
+                    and attachment.res_model in (False, self._name, *PENDING_ATTACHMENT_MODELS)
+                )
+            )
+        )
+
     def _link_evidence(self):
         """Attach the evidence to the entry through its manager-only field, so
-        that Odoo's attachment rules hide the files from other users too."""
-        for entry in self.sudo():
+        that Odoo's attachment rules hide the files from other users too. With
+        the user's rights: Odoo checks again that the files are theirs to move."""
+        for entry in self:
             entry.evidence_ids.write(
                 {"res_model": self._name, "res_id": entry.id, "res_field": "evidence_ids"}
             )
@@ -260,3 +322,22 @@ class CustomerGradingBlacklist(models.Model):
     @api.model
     def _reason_label(self, reason):
         return dict(self._fields["reason"]._description_selection(self.env)).get(reason, "")
+
+
+def _linked_ids(value):
+    """The ids an x2many write ``value`` links: ``Command.link`` and
+    ``Command.set`` ids, or a plain list, tuple or recordset of ids (the forms
+    ``fields.Many2many`` accepts); created records are new, hence not listed."""
+    if isinstance(value, models.BaseModel):
+        return value.ids
+    if isinstance(value, tuple):
+        return list(value)
+    ids = []
+    for command in value if isinstance(value, list) else ():
+        if isinstance(command, int):
+            ids.append(command)
+        elif isinstance(command, (list, tuple)) and command and command[0] == Command.LINK:
+            ids.append(command[1])
+        elif isinstance(command, (list, tuple)) and command and command[0] == Command.SET:
+            ids.extend(command[2] or ())
+    return ids

@@ -9,8 +9,9 @@ from .customer_grading_visit import GROUP_MANAGER
 
 GROUP_USER = "customer_grading.group_customer_grading_user"
 
-# Fields the blacklist admission check compares.
-ADMISSION_FIELDS = {"name", "vat", "email", "phone", "mobile"}
+# Fields the blacklist admission check compares, the country they are read in
+# and the company it is checked in.
+ADMISSION_FIELDS = {"name", "vat", "email", "phone", "mobile", "country_id", "company_id"}
 
 
 class ResPartner(models.Model):
@@ -148,18 +149,19 @@ class ResPartner(models.Model):
         compute="_compute_grading_visits", groups=GROUP_USER
     )
 
-    is_blacklisted = fields.Boolean(
-        string="Blacklisted",
-        compute="_compute_blacklist",
-        search="_search_is_blacklisted",
+    # not ``is_blacklisted``: that is Odoo's email blacklist for mass mailings
+    grading_blacklisted = fields.Boolean(
+        string="Customer Blacklisted",
+        compute="_compute_grading_blacklist",
+        search="_search_grading_blacklisted",
         compute_sudo=True,
         help="The customer, or the company it belongs to, has an active blacklist entry "
         "in the current company: no sale order can be confirmed for it.",
     )
-    blacklist_reason = fields.Selection(
-        REASONS, string="Blacklisted For", compute="_compute_blacklist", compute_sudo=True
+    grading_blacklist_reason = fields.Selection(
+        REASONS, string="Blacklisted For", compute="_compute_grading_blacklist", compute_sudo=True
     )
-    blacklist_match_id = fields.Many2one(
+    grading_blacklist_match_id = fields.Many2one(
         "customer.grading.blacklist",
         string="Matches Blacklist Entry",
         readonly=True,
@@ -169,8 +171,10 @@ class ResPartner(models.Model):
         help="Admission check: the active blacklist entry whose tax id, name, email or "
         "phone this partner shares.",
     )
-    blacklist_match_state = fields.Selection(
-        related="blacklist_match_id.state", string="Matched Entry Status", groups=GROUP_USER
+    grading_blacklist_match_state = fields.Selection(
+        related="grading_blacklist_match_id.state",
+        string="Matched Entry Status",
+        groups=GROUP_USER,
     )
 
     @api.depends_context("company", "uid")
@@ -255,16 +259,17 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     @api.depends("commercial_partner_id")
-    def _compute_blacklist(self):
+    def _compute_grading_blacklist(self):
         customer_ids = [pid for pid in self.commercial_partner_id._origin.ids if pid]
         reasons = self.env["customer.grading.blacklist"]._blacklisted(
             self.env.company, customer_ids
         )
         for partner in self:
-            partner.blacklist_reason = reasons.get(partner.commercial_partner_id._origin.id)
-            partner.is_blacklisted = bool(partner.blacklist_reason)
+            reason = reasons.get(partner.commercial_partner_id._origin.id)
+            partner.grading_blacklist_reason = reason
+            partner.grading_blacklisted = bool(reason)
 
-    def _search_is_blacklisted(self, operator, value):
+    def _search_grading_blacklisted(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on the blacklist."))
         Blacklist = self.env["customer.grading.blacklist"].sudo()
@@ -317,19 +322,29 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def _blacklist_keys(self):
-        """``{key field: {keys}}`` of this partner's name, tax id, email and phones."""
-        keys = defaultdict(set)
-        for phone in (self.phone, self.mobile):
-            for field, key in blacklist_keys.keys(self.name, self.vat, self.email, phone).items():
-                keys[field].add(key)
-        return keys
+        """``{key field: {keys}}`` of this partner's name, tax id, emails and
+        phones, read in its country, else its company's, else the current one's."""
+        country = self.country_id or self.company_id.country_id or self.env.company.country_id
+        return blacklist_keys.keys(
+            self.name, self.vat, self.email, (self.phone, self.mobile), country.code
+        )
+
+    def _blacklist_companies(self):
+        """The companies whose entries this partner is checked against: those
+        the user works in, and of them the partner's own if it has one. Only
+        their users read the partner, hence the entry named on it."""
+        companies = self.env.companies
+        return companies & self.company_id if self.company_id else companies
 
     def _blacklist_matches(self, entries):
         """The entries of ``entries`` this partner matches, and on which keys."""
         keys = self._blacklist_keys()
         customer = self.commercial_partner_id._origin
+        companies = self._blacklist_companies()
         matches = {}
         for entry in entries:
+            if entry.company_id not in companies:
+                continue
             if entry.partner_id and entry.partner_id == customer:
                 continue  # the blacklisted customer itself: flagged as such
             fields_matched = [field for field, values in keys.items() if entry[field] in values]
@@ -359,20 +374,25 @@ class ResPartner(models.Model):
         for partner in self:
             for field, keys in partner._blacklist_keys().items():
                 wanted[field] |= keys
-        entries = self.env["customer.grading.blacklist"]._matching(self.env.companies, wanted)
-        for partner in self.sudo():
+        Blacklist = self.env["customer.grading.blacklist"]
+        entries = Blacklist._matching(self.env.companies, wanted)
+        for partner in self:
             matches = partner._blacklist_matches(entries)
-            entry = next(iter(matches), self.env["customer.grading.blacklist"])
-            if entry == partner.blacklist_match_id:
+            entry = next(iter(matches), Blacklist)
+            # the match is recorded whoever edits the partner, grading user or not
+            partner_sudo = partner.sudo()
+            if entry == partner_sudo.grading_blacklist_match_id:
                 continue
-            partner.blacklist_match_id = entry
+            partner_sudo.grading_blacklist_match_id = entry
             if entry:
-                partner._message_log(body=partner._blacklist_match_message(entry, matches[entry]))
+                partner_sudo._message_log(
+                    body=partner._blacklist_match_message(entry, matches[entry])
+                )
 
-    @api.onchange("name", "vat", "email", "phone", "mobile")
+    @api.onchange("name", "vat", "email", "phone", "mobile", "country_id", "company_id")
     def _onchange_blacklist_admission(self):
         entries = self.env["customer.grading.blacklist"]._matching(
-            self.env.companies, self._blacklist_keys()
+            self._blacklist_companies(), self._blacklist_keys()
         )
         matches = self._blacklist_matches(entries)
         if matches:

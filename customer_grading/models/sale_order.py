@@ -1,14 +1,32 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .customer_grading_blacklist import REASONS
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
-    partner_blacklist_reason = fields.Selection(
-        related="partner_id.commercial_partner_id.blacklist_reason",
+    grading_blacklist_reason = fields.Selection(
+        REASONS,
         string="Customer Blacklisted For",
+        compute="_compute_grading_blacklist_reason",
+        help="The customer has an active blacklist entry in the order's company.",
     )
+
+    @api.depends("partner_id", "company_id")
+    def _compute_grading_blacklist_reason(self):
+        """In the order's company, whichever company is current."""
+        Blacklist = self.env["customer.grading.blacklist"]
+        reasons = {
+            company: Blacklist._blacklisted(
+                company, [pid for pid in self.partner_id.commercial_partner_id._origin.ids if pid]
+            )
+            for company in self.company_id
+        }
+        for order in self:
+            customer = order.partner_id.commercial_partner_id._origin
+            order.grading_blacklist_reason = reasons.get(order.company_id, {}).get(customer.id)
 
     @api.constrains("state", "partner_id", "company_id")
     def _check_blacklisted_customer(self):

@@ -1,5 +1,6 @@
 from . import (
     test_blacklist,
+    test_blacklist_keys,
     test_company_settings,
     test_history,
     test_install,

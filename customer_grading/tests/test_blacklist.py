@@ -5,24 +5,10 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from ..tools import blacklist_keys
 from .common import DATE_TO, GradingCase
 
-ADMISSION_CHECK_QUERIES = 4
-
-
-@tagged("post_install", "-at_install")
-class TestBlacklistKeys(GradingCase):
-    def test_keys_normalise_what_users_type(self):
-        self.assertEqual(blacklist_keys.name_key("ACME Co., Ltd."), "acmecoltd")
-        self.assertEqual(blacklist_keys.name_key("上海 示例 贸易"), "上海示例贸易")
-        self.assertEqual(blacklist_keys.vat_key(" cn-9131 0000.12 "), "CN9131000012")
-        self.assertEqual(blacklist_keys.email_key(" Buyer@Example.COM "), "buyer@example.com")
-        self.assertEqual(
-            blacklist_keys.phone_key("+86 21 5555 0100"), blacklist_keys.phone_key("021-5555-0100")
-        )
-        self.assertFalse(blacklist_keys.phone_key("12"))
-        self.assertEqual(blacklist_keys.keys("", None, "", ""), {})
+# the partners, the current company and its country, the entries
+ADMISSION_CHECK_QUERIES = 6
 
 
 @tagged("post_install", "-at_install")
@@ -40,6 +26,7 @@ class TestBlacklist(GradingCase):
         cls.contact = cls.env["res.partner"].create(
             {"name": "Bad Payer Buyer", "parent_id": cls.customer.id}
         )
+        cls.cn, cls.us = cls.env.ref("base.cn"), cls.env.ref("base.us")
 
     def _propose(self, user=None, **values):
         Blacklist = self.env["customer.grading.blacklist"].with_user(user or self.salesman_1)
@@ -57,19 +44,21 @@ class TestBlacklist(GradingCase):
         entry = self._propose(description="Three invoices unpaid for six months.")
         self.assertEqual((entry.state, entry.proposed_by_id), ("draft", self.salesman_1))
         self.assertEqual(entry.vat, "CN913100001234")  # copied from the customer
-        self.assertFalse(self.customer.is_blacklisted)
+        self.assertFalse(self.customer.grading_blacklisted)
         self._quotation().action_confirm()  # a proposal blocks nothing
 
         entry.with_user(self.manager).action_approve()
         self.assertEqual(entry.state, "active")
         self.assertEqual(entry.approved_by_id, self.manager)
         self.assertEqual(entry.date_start, date.today())
-        self.assertTrue(self.customer.is_blacklisted)
-        self.assertTrue(self.contact.is_blacklisted)
-        self.assertEqual(self.customer.blacklist_reason, "payment_default")
-        self.assertIn(self.contact, self.env["res.partner"].search([("is_blacklisted", "=", True)]))
+        self.assertTrue(self.customer.grading_blacklisted)
+        self.assertTrue(self.contact.grading_blacklisted)
+        self.assertEqual(self.customer.grading_blacklist_reason, "payment_default")
+        self.assertIn(
+            self.contact, self.env["res.partner"].search([("grading_blacklisted", "=", True)])
+        )
         self.assertNotIn(
-            self.contact, self.env["res.partner"].search([("is_blacklisted", "=", False)])
+            self.contact, self.env["res.partner"].search([("grading_blacklisted", "=", False)])
         )
         # through the ORM, as an RPC call would
         with self.assertRefused(ValidationError, "cannot be confirmed.*Payment default"):
@@ -81,7 +70,7 @@ class TestBlacklist(GradingCase):
         entry.with_user(self.manager).lift_reason = "Debt settled in full."
         entry.with_user(self.manager).action_lift()
         self.assertEqual((entry.state, entry.lifted_by_id), ("lifted", self.manager))
-        self.assertFalse(self.customer.is_blacklisted)
+        self.assertFalse(self.customer.grading_blacklisted)
         order.action_confirm()
         self.assertEqual(order.state, "sale")
         with self.assertRefused(UserError, "never deleted"):
@@ -116,10 +105,32 @@ class TestBlacklist(GradingCase):
     def test_blacklist_is_per_company(self):
         self._propose().with_user(self.manager).action_approve()
         other = self.setup_other_company(name="Grading Co 2")["company"]
-        self.assertFalse(self.customer.with_company(other).is_blacklisted)
+        self.assertFalse(self.customer.with_company(other).grading_blacklisted)
         order = self._order(self.customer, date(2026, 10, 1), confirm=False, company=other)
+        here = self._quotation()
+        # the order form's banner speaks of the order's company, whichever is current
+        self.assertFalse(order.with_company(self.company).grading_blacklist_reason)
+        self.assertEqual(here.with_company(other).grading_blacklist_reason, "payment_default")
         order.action_confirm()
         self.assertEqual(order.state, "sale")
+
+    def test_email_blacklist_stays_odoos(self):
+        """``is_blacklisted`` is Odoo's email blacklist for mass mailings; the
+        customer blacklist has its own field."""
+        self._propose().with_user(self.manager).action_approve()
+        Partner = self.env["res.partner"].with_user(self.salesman_1)
+        customer = Partner.browse(self.customer.id)
+        self.assertTrue(customer.grading_blacklisted)
+        self.assertFalse(customer.is_blacklisted)  # its email may still get mailings
+        mailed = self.env["res.partner"].create({"name": "No Mailings", "email": "stop@x.example"})
+        self.env["mail.blacklist"]._add("stop@x.example")
+        mailed = Partner.browse(mailed.id)
+        self.assertTrue(mailed.is_blacklisted)
+        self.assertFalse(mailed.grading_blacklisted)
+        self.assertEqual(Partner.search([("is_blacklisted", "=", True)]), mailed)
+        self.assertEqual(
+            Partner.search([("grading_blacklisted", "=", True)]), self.customer | self.contact
+        )
 
     # --- rights --------------------------------------------------------------------
 
@@ -142,11 +153,17 @@ class TestBlacklist(GradingCase):
         with self.assertRefused(AccessError, "Only a grading manager"):
             entry.with_user(self.salesman_1).action_lift()
 
+    def _file(self, user, name, **values):
+        Attachment = (
+            self.env["ir.attachment"].with_user(user) if user else self.env["ir.attachment"]
+        )
+        return Attachment.create(
+            {"name": name, "datas": base64.b64encode(b"%PDF-1.4 file"), **values}
+        )
+
     def test_evidence_for_managers_only(self):
         entry = self._propose()
-        attachment = self.env["ir.attachment"].create(
-            {"name": "unpaid.pdf", "datas": base64.b64encode(b"%PDF-1.4 evidence")}
-        )
+        attachment = self._file(self.manager, "unpaid.pdf")  # the manager's own upload
         entry.with_user(self.manager).write({"evidence_ids": [Command.link(attachment.id)]})
         entry.with_user(self.manager).action_approve()
         self.assertEqual(
@@ -165,9 +182,52 @@ class TestBlacklist(GradingCase):
             .search([("res_model", "=", entry._name), ("res_id", "=", entry.id)])
         )
 
+    def test_evidence_only_from_the_managers_own_uploads(self):
+        """Linking an attachment id as evidence never takes over a file the
+        manager may not read, nor one that belongs to another record."""
+        entry = self._propose()
+        order = self._quotation()
+        foreign = {
+            "private file of another user": self._file(self.salesman_2, "payslip.pdf"),
+            "pending upload of another user": self._file(
+                self.salesman_2, "draft.pdf", res_model="mail.compose.message", res_id=0
+            ),
+            "file of a sale order": self._file(
+                None, "order.pdf", res_model="sale.order", res_id=order.id
+            ),
+            "file of a partner": self._file(
+                None, "contract.pdf", res_model="res.partner", res_id=self.customer.id
+            ),
+        }
+        Entry = entry.with_user(self.manager)
+        for label, attachment in foreign.items():
+            before = (attachment.res_model, attachment.res_id, attachment.res_field)
+            for command in (Command.link(attachment.id), Command.set(attachment.ids)):
+                with self.subTest(label, command=command[0]):
+                    with self.assertRefused(UserError, f"{attachment.id}.*cannot become evidence"):
+                        Entry.write({"evidence_ids": [command]})
+                    self.assertEqual(
+                        (attachment.res_model, attachment.res_id, attachment.res_field), before
+                    )
+                    self.assertFalse(Entry.evidence_ids)
+            with self.subTest(label, on="create"):
+                with self.assertRefused(UserError, "cannot become evidence"):
+                    self._propose(user=self.manager, evidence_ids=[Command.link(attachment.id)])
+                self.assertEqual(
+                    (attachment.res_model, attachment.res_id, attachment.res_field), before
+                )
+        # what the form's upload button sends: the manager's files, pending on the entry
+        uploaded = self._file(self.manager, "letter.pdf", res_model=entry._name, res_id=0)
+        on_entry = self._file(self.admin, "notice.pdf", res_model=entry._name, res_id=entry.id)
+        Entry.write({"evidence_ids": [Command.set((uploaded | on_entry).ids)]})
+        self.assertEqual(Entry.evidence_ids, uploaded | on_entry)
+        self.assertEqual(set((uploaded | on_entry).mapped("res_id")), {entry.id})
+        with self.assertRaises(AccessError):
+            on_entry.with_user(self.salesman_1).read(["datas"])
+
     # --- admission check ---------------------------------------------------------
 
-    def _outsider_entry(self):
+    def _outsider_entry(self, **values):
         """An entry for a company that is not a customer."""
         entry = (
             self.env["customer.grading.blacklist"]
@@ -179,6 +239,7 @@ class TestBlacklist(GradingCase):
                     "email": "boss@shady.example",
                     "phone": "+86 10 6666 0200",
                     "reason": "fraud",
+                    **values,
                 }
             )
         )
@@ -192,24 +253,128 @@ class TestBlacklist(GradingCase):
             ("tax id", {"name": "Some Name", "vat": "cn91310000 9999"}),
             ("name", {"name": "SHADY IMPORTS CO LTD"}),
             ("email", {"name": "Other", "email": "Boss@Shady.example"}),
-            ("phone", {"name": "Other", "phone": "010-6666-0200"}),
+            ("phone", {"name": "Other", "phone": "010-6666-0200", "country_id": self.cn.id}),
         ):
             partner = Partner.create(values)
-            self.assertEqual(partner.blacklist_match_id, entry, label)
+            self.assertEqual(partner.grading_blacklist_match_id, entry, label)
             self.assertIn(f"on its {label}", partner.message_ids[0].body, label)
             warning = Partner.new(values)._onchange_blacklist_admission()
             self.assertIn("Shady Imports", warning["warning"]["message"])
         clean = Partner.create({"name": "Honest Buyer", "email": "buyer@honest.example"})
-        self.assertFalse(clean.blacklist_match_id)
+        self.assertFalse(clean.grading_blacklist_match_id)
         clean.write({"email": "boss@shady.example"})  # edits are checked too
-        self.assertEqual(clean.blacklist_match_id, entry)
+        self.assertEqual(clean.grading_blacklist_match_id, entry)
+
+    def test_admission_check_names_only_entries_of_the_partners_companies(self):
+        """An entry of another company is neither matched nor named in the
+        chatter of a partner that users of that company cannot read."""
+        other = self.setup_other_company(name="Grading Co 2")["company"]
+        entry = (
+            self.env["customer.grading.blacklist"]
+            .with_company(other)
+            .create(
+                {
+                    "name": "Second Company Fraudster",
+                    "email": "boss@fraudster.example",
+                    "reason": "fraud",
+                    "company_id": other.id,
+                }
+            )
+        )
+        entry.action_approve()
+        groups = "sales_team.group_sale_salesman,base.group_partner_manager"
+        user_a = new_test_user(self.env, login="cg_sales_a", groups=groups)
+        user_ab = new_test_user(
+            self.env,
+            login="cg_sales_ab",
+            groups=groups,
+            company_ids=[Command.set((self.company | other).ids)],
+        )
+        values = {"name": "New Prospect", "email": "boss@fraudster.example"}
+
+        def check(user, expected, **extra):
+            Partner = (
+                self.env["res.partner"]
+                .with_user(user)
+                .with_context(allowed_company_ids=user.company_ids.ids)
+            )
+            partner = Partner.create({**values, **extra})
+            warning = Partner.new({**values, **extra})._onchange_blacklist_admission()
+            bodies = " ".join(partner.sudo().message_ids.mapped("body"))
+            self.assertEqual(partner.sudo().grading_blacklist_match_id, expected)
+            if expected:
+                self.assertIn("Second Company Fraudster", bodies)
+                self.assertIn("Second Company Fraudster", warning["warning"]["message"])
+            else:
+                self.assertNotIn("Second Company Fraudster", bodies)
+                self.assertFalse(warning)
+            return partner
+
+        check(user_a, entry.browse())  # not in the entry's company
+        check(user_a, entry.browse(), company_id=self.company.id)
+        check(user_ab, entry.browse(), company_id=self.company.id)  # a partner of A only
+        check(user_ab, entry, company_id=other.id)
+        shared = check(user_ab, entry)  # a partner of every company
+        shared.with_user(user_ab).with_context(
+            allowed_company_ids=user_ab.company_ids.ids
+        ).company_id = self.company  # moved to A: the match goes
+        self.assertFalse(shared.sudo().grading_blacklist_match_id)
+
+    def test_admission_keys_read_in_the_partners_country(self):
+        self.company.country_id = self.us
+        entry = self._outsider_entry(
+            name="Shanghai Li Trading",
+            phone="021-5555-0100",
+            email="li@x.cn",
+            vat="91310000MA1FL8XQ37",
+            country_id=self.cn.id,
+        )
+        self.assertEqual(entry.phone_key, "+862155550100")  # as dialled in China
+
+        def match(**values):
+            partner = self.env["res.partner"].create({"name": "Prospect", **values})
+            return partner.grading_blacklist_match_id
+
+        self.assertEqual(match(phone="+86 21 5555 0100"), entry)
+        self.assertEqual(match(mobile="021 5555 0100", country_id=self.cn.id), entry)
+        self.assertFalse(match(phone="+1 215 555 0100", country_id=self.us.id))  # Philadelphia
+        self.assertFalse(match(phone="021 5555 0100"))  # dialled in the company's country
+        self.assertEqual(match(email='"Li" <li@x.cn>'), entry)
+        self.assertEqual(match(email="sales@li.example, Li <LI@x.cn>"), entry)
+        self.assertEqual(match(vat="9131 0000-ma1fl8xq37", country_id=self.cn.id), entry)
+        self.assertEqual(match(vat="cn91310000ma1fl8xq37"), entry)
+        self.assertFalse(match(vat="91310000MA1FL8XQ28", country_id=self.cn.id))
+        # no country of its own: its company's, else the current company's
+        self.company.country_id = self.cn
+        self.assertEqual(match(phone="021 5555 0100", company_id=self.company.id), entry)
+        self.assertEqual(match(phone="021 5555 0100"), entry)
+        # moving to China makes the partner's number a Shanghai one
+        partner = self.env["res.partner"].create(
+            {"name": "Mover", "phone": "021 5555 0100", "country_id": self.us.id}
+        )
+        self.assertFalse(partner.grading_blacklist_match_id)
+        partner.country_id = self.cn
+        self.assertEqual(partner.grading_blacklist_match_id, entry)
+
+    def test_entry_country_reads_its_phone_and_tax_id(self):
+        self.company.country_id = self.cn
+        Blacklist = self.env["customer.grading.blacklist"].with_user(self.salesman_1)
+        entry = Blacklist.create(
+            {"name": "Li Trading", "phone": "021-5555-0100", "reason": "fraud"}
+        )
+        self.assertEqual(entry.country_id, self.cn)  # the company's by default
+        self.assertEqual(entry.phone_key, "+862155550100")
+        entry.country_id = self.us  # a number dialled in the United States
+        self.assertEqual(entry.phone_key, "02155550100")
+        self.customer.country_id = self.us
+        self.assertEqual(self._propose().country_id, self.us)  # the customer's
 
     def test_no_admission_warning_for_lifted_entry(self):
         entry = self._outsider_entry()
         entry.lift_reason = "Court cleared them."
         entry.action_lift()
         partner = self.env["res.partner"].create({"name": "Shady Imports Co Ltd"})
-        self.assertFalse(partner.blacklist_match_id)
+        self.assertFalse(partner.grading_blacklist_match_id)
         self.assertFalse(
             self.env["res.partner"].new({"name": "Shady Imports"})._onchange_blacklist_admission()
         )
@@ -226,7 +391,7 @@ class TestBlacklist(GradingCase):
             self.env.invalidate_all()
             with self.subTest(count=count), self.assertQueryCount(ADMISSION_CHECK_QUERIES):
                 partners._check_blacklist_admission()
-            self.assertEqual(partners.blacklist_match_id, entry)
+            self.assertEqual(partners.grading_blacklist_match_id, entry)
 
     # --- grading -------------------------------------------------------------------
 

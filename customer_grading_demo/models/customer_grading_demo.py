@@ -432,6 +432,7 @@ class CustomerGradingDemo(models.AbstractModel):
                     "vat": "91440300MA5FQUICK1",
                     "email": "boss@quickprofit.example",
                     "phone": "+86 755 8888 0101",
+                    "country_id": env.ref("base.cn").id,
                     "reason": "fraud",
                     "description": "Paid with forged bank acceptance bills (court case 2025-118).",
                 }
@@ -457,6 +458,7 @@ class CustomerGradingDemo(models.AbstractModel):
                 "is_company": True,
                 "phone": "0755-8888-0101",
                 "city": "Shenzhen",
+                "country_id": env.ref("base.cn").id,
                 "user_id": users[0].id,
             }
         )
