@@ -402,7 +402,7 @@ class CustomerGradingReceivableReview(models.Model):
             customers = Counter()
             fallback = None
             for line in review.line_ids.sudo():
-                manager = line.partner_id._grading_sales_manager()
+                manager = line.partner_id._grading_sales_manager(review.company_id)
                 if not manager:
                     if fallback is None:
                         fallback = review._fallback_reviewer()

@@ -8,6 +8,9 @@ class CustomerGradingResult(models.Model):
     _description = "Customer Grading Result"
     _order = "date_to desc, score desc, id"
     _rec_name = "partner_id"
+    # the elimination review of a customer is an activity on its result
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _mail_post_access = "read"
     # written in bulk by runs, which record who computed them
     _log_access = False
 

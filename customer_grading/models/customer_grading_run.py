@@ -987,7 +987,7 @@ class CustomerGradingRun(models.Model):
                   FROM customer_grading_result r
                  WHERE r.id = ANY(%(result_ids)s)
                    AND p.id = r.partner_id
-             RETURNING r.partner_id, r.previous_level_id, r.level_id, r.score
+             RETURNING r.partner_id, r.previous_level_id, r.level_id, r.score, r.id
                 """,
                 key=key,
                 date=fields.Date.to_string(self.date_to),
@@ -997,20 +997,21 @@ class CustomerGradingRun(models.Model):
         rows = self.env.cr.fetchall()
         self.env["res.partner"].invalidate_model(list(PARTNER_GRADE_COLUMNS))
         self._invalidate_results()
-        self._log_grade_changes([row for row in rows if row[1] and row[1] != row[2]])
+        self._log_grade_changes([row[:4] for row in rows if row[1] and row[1] != row[2]])
         lowest = self._lowest_level_id()
-        self._propose_eliminations([row[0] for row in rows if row[2] == lowest])
+        self._propose_eliminations({row[0]: row[4] for row in rows if row[2] == lowest})
 
     def _lowest_level_id(self):
         levels = self.scheme_id.sudo().level_ids
         return levels and min(levels, key=lambda level: level.min_score).id
 
-    def _propose_eliminations(self, partner_ids):
+    def _propose_eliminations(self, results):
         """Customers given the lowest grade by this run and the full runs
         before it, for the company's number of periods in a row, are proposed
-        to their sales manager for reduced cooperation or blacklisting."""
+        to their sales manager for reduced cooperation or blacklisting.
+        ``results``: ``{partner id: result id}`` of this run's lowest grades."""
         periods_needed = self.company_id.grading_elimination_periods
-        if self.is_partial or periods_needed <= 0 or not partner_ids:
+        if self.is_partial or periods_needed <= 0 or not results:
             return
         self.env.cr.execute(
             SQL(
@@ -1024,52 +1025,56 @@ class CustomerGradingRun(models.Model):
                      WHERE r.partner_id = ANY(%(partner_ids)s)
                        AND run.company_id = %(company_id)s
                        AND NOT run.is_partial
-                       AND (run.state = 'applied' OR run.id = %(run_id)s)
+                       AND (run.id = %(run_id)s OR run.state = 'applied'
+                            AND run.period_label != %(period_label)s)
                        AND run.date_to <= %(date_to)s
                 ) history
                  WHERE n <= %(periods)s
               GROUP BY partner_id
                 HAVING COUNT(*) = %(periods)s AND BOOL_AND(level_id = %(lowest)s)
                 """,
-                partner_ids=partner_ids,
+                partner_ids=list(results),
                 company_id=self.company_id.id,
                 run_id=self.id,
+                period_label=self.period_label,
                 date_to=self.date_to,
                 periods=periods_needed,
                 lowest=self._lowest_level_id(),
             )
         )
-        to_review = [row[0] for row in self.env.cr.fetchall()]
+        to_review = [results[row[0]] for row in self.env.cr.fetchall()]
         if to_review:
             self._schedule_elimination_reviews(to_review, periods_needed)
 
-    def _schedule_elimination_reviews(self, partner_ids, periods_needed):
-        """One review activity per customer, none while one is still open."""
+    def _schedule_elimination_reviews(self, result_ids, periods_needed):
+        """One review activity per customer, on its result of this run, which
+        belongs to the run's company, for the grading manager who decides on
+        the customer in that company; none while one of its results in the
+        company has one open."""
         activity_type = self.env.ref("customer_grading.mail_activity_type_elimination_review")
+        Result = self.env["customer.grading.result"]
+        # results are read-only to everyone: the activities are written as superuser,
+        # for a grading manager of the run's company, who may read the result
         Activity = self.env["mail.activity"].sudo()
-        reviewed = set(
-            Activity.search(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", partner_ids),
-                    ("activity_type_id", "=", activity_type.id),
-                ]
-            ).mapped("res_id")
+        open_reviews = Activity.search(
+            [("res_model", "=", Result._name), ("activity_type_id", "=", activity_type.id)]
         )
-        partners = self.env["res.partner"].sudo().browse(partner_ids)
-        model_id = self.env["ir.model"]._get_id("res.partner")
-        fallback = None
+        reviewed = (
+            Result.sudo()
+            .browse(open_reviews.mapped("res_id"))
+            .filtered(lambda result: result.company_id == self.company_id)
+            .partner_id
+        )
+        model_id = self.env["ir.model"]._get_id(Result._name)
         values = []
-        for partner in partners.filtered(lambda partner: partner.id not in reviewed):
-            reviewer = partner._grading_sales_manager()
-            if not reviewer:
-                if fallback is None:
-                    fallback = self.company_id._grading_managers()[:1] or self.create_uid
-                reviewer = fallback
+        for result in Result.sudo().browse(result_ids):
+            reviewer = self.company_id._grading_manager_for(result.partner_id)
+            if result.partner_id in reviewed or not reviewer:
+                continue
             values.append(
                 {
                     "res_model_id": model_id,
-                    "res_id": partner.id,
+                    "res_id": result.id,
                     "activity_type_id": activity_type.id,
                     "date_deadline": activity_type._get_date_deadline(),
                     "user_id": reviewer.id,

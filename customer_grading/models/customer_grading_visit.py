@@ -455,31 +455,29 @@ class CustomerGradingVisit(models.Model):
         """Who is asked to approve: the customer's sales manager, else the
         company's first grading manager; never the visit's salesperson."""
         self.ensure_one()
-        manager = self.partner_id._grading_sales_manager(self.company_id) - self.user_id
-        return manager or (self.company_id._grading_managers() - self.user_id)[:1]
+        return self.company_id._grading_manager_for(self.partner_id, exclude=self.user_id)
 
     def _close_visit_due_activities(self):
         """A visit done that counts, in a company where its customer owes
-        visits, closes the customer's open 'visit due' reminder."""
+        visits, closes the 'visit due' reminder of that company's row."""
+        # the rows and their reminders are the company's, whoever records the visit
         Compliance = self.env["customer.grading.visit.compliance"].sudo()
         counted = self.filtered(
             lambda visit: visit.filtered_domain(Compliance._counted_visits_domain(visit.company_id))
         )
-        owing = Compliance.search(
+        rows = Compliance.search(
             [
                 ("company_id", "in", counted.company_id.ids),
                 ("partner_id", "in", counted.partner_id.ids),
             ]
         )
-        owed = {(row.company_id, row.partner_id) for row in owing}
-        counted = counted.filtered(lambda visit: (visit.company_id, visit.partner_id) in owed)
         activities = (
             self.env["mail.activity"]
             .sudo()
             .search(
                 [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", counted.partner_id.ids),
+                    ("res_model", "=", Compliance._name),
+                    ("res_id", "in", rows.ids),
                     (
                         "activity_type_id",
                         "=",
@@ -489,7 +487,10 @@ class CustomerGradingVisit(models.Model):
             )
         )
         for activity in activities:
-            visits = counted.filtered(lambda v, a=activity: v.partner_id.id == a.res_id)
+            row = rows.browse(activity.res_id)
+            visits = counted.filtered(
+                lambda v, row=row: (v.company_id, v.partner_id) == (row.company_id, row.partner_id)
+            )
             activity.action_feedback(
                 feedback=self.env._("Visited on %(date)s.", date=max(visits.mapped("visit_day")))
             )

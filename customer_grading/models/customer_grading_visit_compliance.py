@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError
 from ..tools import periods
 
 GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
+GROUP_USER = "customer_grading.group_customer_grading_user"
 COUNTED_STATES = ("done", "approved")
 
 
@@ -16,6 +17,10 @@ class CustomerGradingVisitCompliance(models.Model):
 
     _name = "customer.grading.visit.compliance"
     _description = "Customer Visit Compliance"
+    # the 'visit due' reminder of a customer is an activity on its row, which
+    # belongs to one company
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _mail_post_access = "read"
     _order = "is_behind desc, due_date, id"
     _rec_name = "partner_id"
 
@@ -126,9 +131,12 @@ class CustomerGradingVisitCompliance(models.Model):
 
     @api.model
     def _refresh(self, company, partners=None, today=None):
-        """Rebuild the rows of ``partners`` (all graded customers when ``None``)."""
-        today = today or fields.Date.context_today(self)
-        rows = self.sudo().with_context(active_test=False)
+        """Bring the rows of ``partners`` (all graded customers when ``None``)
+        up to date. Rows are updated in place, so that their reminders stay;
+        those of customers who owe no visit any more are deleted."""
+        today = today or company._grading_today()
+        # the overview is the company's, whoever refreshes it
+        rows = self.sudo().with_context(active_test=False, tracking_disable=True)
         if partners is None:
             partners = (
                 self.env["res.partner"]
@@ -136,19 +144,25 @@ class CustomerGradingVisitCompliance(models.Model):
                 .with_company(company)
                 .search([("parent_id", "=", False), ("grading_level_id", "!=", False)])
             )
-            rows.search([("company_id", "=", company.id)]).unlink()
+            existing = rows.search([("company_id", "=", company.id)])
         else:
-            rows.search(
+            existing = rows.search(
                 [("company_id", "=", company.id), ("partner_id", "in", partners.ids)]
-            ).unlink()
+            )
         figures = self._measure(company, partners, today)
         owners = {partner.id: partner.user_id.id for partner in partners.sudo()}
+        owed = {
+            partner_id: self._row_values(company, partner_id, owners[partner_id], values)
+            for partner_id, values in figures.items()
+            if values["required"]
+        }
+        by_partner = {row.partner_id.id: row for row in existing}
+        existing.filtered(lambda row: row.partner_id.id not in owed).unlink()
+        for partner_id, values in owed.items():
+            if partner_id in by_partner:
+                by_partner[partner_id].write(values)
         return rows.create(
-            [
-                self._row_values(company, partner_id, owners[partner_id], values)
-                for partner_id, values in figures.items()
-                if values["required"]
-            ]
+            [values for partner_id, values in owed.items() if partner_id not in by_partner]
         )
 
     @api.model
@@ -171,6 +185,13 @@ class CustomerGradingVisitCompliance(models.Model):
             "last_visit_date": values["last_visit_date"],
         }
 
+    def action_plan_visit(self):
+        """A new planned visit to the row's customer, in the row's company."""
+        self.ensure_one()
+        action = self.partner_id.action_grading_plan_visit()
+        action["context"]["default_company_id"] = self.company_id.id
+        return action
+
     def action_refresh(self):
         """Recompute the overview of the current company now."""
         if not self.env.user.has_group(GROUP_MANAGER):
@@ -192,38 +213,50 @@ class CustomerGradingVisitCompliance(models.Model):
 
     @api.model
     def _remind(self):
-        """Open a 'visit due' activity for each customer behind that has none,
-        and close those of customers that no longer are."""
+        """Open a 'visit due' activity on each row behind that has none, and
+        close those of rows that no longer are. A row's reminder goes to the
+        customer's salesperson when they work in the row's company, else to
+        the company's grading manager who decides on the customer."""
         activity_type = self.env.ref("customer_grading.mail_activity_type_visit_due")
+        # reminders for every salesperson, on rows that the assignee may open
         Activity = self.env["mail.activity"].sudo()
         open_activities = Activity.search(
-            [("res_model", "=", "res.partner"), ("activity_type_id", "=", activity_type.id)]
+            [("res_model", "=", self._name), ("activity_type_id", "=", activity_type.id)]
         )
         reminded = set(open_activities.mapped("res_id"))
         behind = self.sudo().search([("is_behind", "=", True), ("user_id", "!=", False)])
-        to_remind = {}
-        for row in behind:
-            if row.partner_id.id not in reminded:
-                to_remind.setdefault(row.partner_id.id, row)
-        Activity.with_context(mail_activity_quick_update=True).create(
-            [
+        model_id = self.env["ir.model"]._get_id(self._name)
+        values = []
+        for row in behind.filtered(lambda row: row.id not in reminded):
+            user = row._reminder_user()
+            if not user:
+                continue
+            values.append(
                 {
-                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
-                    "res_id": row.partner_id.id,
+                    "res_model_id": model_id,
+                    "res_id": row.id,
                     "activity_type_id": activity_type.id,
-                    "user_id": row.user_id.id,
+                    "user_id": user.id,
                     "date_deadline": row.due_date,
-                    # in the salesperson's language, not the scheduler's
-                    "summary": row.with_context(lang=row.user_id.lang).env._(
+                    # in the assignee's language, not the scheduler's
+                    "summary": row.with_context(lang=user.lang).env._(
                         "%(done)s of %(required)s visits done this period",
                         done=row.visits_done,
                         required=row.visits_required,
                     ),
                 }
-                for row in to_remind.values()
-            ]
-        )
-        behind_ids = set(behind.partner_id.ids)
+            )
+        Activity.with_context(mail_activity_quick_update=True).create(values)
+        behind_ids = set(behind.ids)
         open_activities.filtered(lambda a: a.res_id not in behind_ids).action_feedback(
             feedback=self.env._("The customer's visits are up to date.")
         )
+
+    def _reminder_user(self):
+        """The salesperson, when a grading user of the row's company (who may
+        open the row), else the company's grading manager for the customer."""
+        self.ensure_one()
+        salesperson = self.user_id
+        if self.company_id in salesperson.company_ids and salesperson._has_group(GROUP_USER):
+            return salesperson
+        return self.company_id._grading_manager_for(self.partner_id)

@@ -121,6 +121,15 @@ class ResCompany(models.Model):
                     )
                 )
 
+    def _grading_manager_for(self, partner, exclude=None):
+        """The grading manager of this company who decides on ``partner``:
+        its sales manager here (see ``res.partner._grading_sales_manager``),
+        else the company's first grading manager; never one of ``exclude``."""
+        self.ensure_one()
+        exclude = exclude or self.env["res.users"]
+        manager = partner._grading_sales_manager(self) - exclude
+        return manager or (self._grading_managers() - exclude)[:1]
+
     def _grading_managers(self):
         """The company's grading managers, internal users, oldest first: who
         gets what no sales team leader can take."""

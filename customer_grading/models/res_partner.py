@@ -306,16 +306,20 @@ class ResPartner(models.Model):
             )
         return result
 
-    def _grading_sales_manager(self, company=None):
-        """The leader of the sales team of the customer's salesperson, when a
-        grading manager (of ``company``, if given): who decides on the customer."""
+    def _grading_sales_manager(self, company):
+        """Who decides on the customer in ``company``: the leader of its
+        salesperson's sales team in that company, when that leader is a
+        grading manager working in it."""
         self.ensure_one()
-        leader = self.user_id.sale_team_id.user_id
-        if not (leader and leader._has_group(GROUP_MANAGER)):
-            return leader.browse()
-        if company and company not in leader.company_ids:
-            return leader.browse()
-        return leader
+        # team memberships decide who is asked, whoever asks: read them all
+        memberships = self.commercial_partner_id.user_id.sudo().crm_team_member_ids
+        team = memberships.crm_team_id.filtered(
+            lambda team: team.company_id in (company, team.company_id.browse())
+        )[:1]
+        leader = team.user_id.with_env(self.env)
+        if leader and leader._has_group(GROUP_MANAGER) and company in leader.company_ids:
+            return leader
+        return leader.browse()
 
     # ------------------------------------------------------------------
     # Blacklist admission check

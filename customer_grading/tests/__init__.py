@@ -1,6 +1,7 @@
 from . import (
     test_blacklist,
     test_blacklist_keys,
+    test_company_activities,
     test_company_settings,
     test_history,
     test_install,

@@ -405,6 +405,21 @@ class TestBlacklist(GradingCase):
         self.assertEqual(result.level_id, self.levels["D"])
         self.assertGreater(result.score, 0)
 
+    def _elimination_reviews(self, partner, company=None):
+        """The open elimination reviews of ``partner``: activities on its results."""
+        activity_type = self.env.ref("customer_grading.mail_activity_type_elimination_review")
+        Result = self.env["customer.grading.result"]
+        return (
+            self.env["mail.activity"]
+            .search([("res_model", "=", Result._name), ("activity_type_id", "=", activity_type.id)])
+            .filtered(
+                lambda activity: (
+                    Result.browse(activity.res_id).partner_id == partner
+                    and Result.browse(activity.res_id).company_id == (company or self.company)
+                )
+            )
+        )
+
     def test_elimination_review_for_a_grading_manager(self):
         """A team leader who may not blacklist is passed over."""
         plain_leader = new_test_user(self.env, login="cg_plain_leader", groups="base.group_user")
@@ -420,10 +435,7 @@ class TestBlacklist(GradingCase):
             run = self.env["customer.grading.run"].create({"date_to": date_to})
             run.action_compute()
             run.action_apply()
-        activity_type = self.env.ref("customer_grading.mail_activity_type_elimination_review")
-        review = self.customer.activity_ids.filtered(
-            lambda activity: activity.activity_type_id == activity_type
-        )
+        review = self._elimination_reviews(self.customer)
         self.assertEqual(review.user_id, self.company._grading_managers()[:1])
         self.assertNotEqual(review.user_id, plain_leader)
 
@@ -438,12 +450,9 @@ class TestBlacklist(GradingCase):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.manager.lang = "zh_CN"
         self._value(self.customer, "new_business", 10)
-        activity_type = self.env.ref("customer_grading.mail_activity_type_elimination_review")
 
         def reviews():
-            return self.customer.activity_ids.filtered(
-                lambda activity: activity.activity_type_id == activity_type
-            )
+            return self._elimination_reviews(self.customer)
 
         first = self.env["customer.grading.run"].create({"date_to": date(2026, 6, 30)})
         first.action_compute()

@@ -16,7 +16,7 @@ from .common import GradingCase
 REVIEW_DATE = date(2026, 11, 15)
 
 # Queries of the preparation of a review, whatever its number of customers.
-PREPARE_QUERIES = 45
+PREPARE_QUERIES = 48
 
 
 class ReviewCase(GradingCase):

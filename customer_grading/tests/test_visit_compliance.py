@@ -22,11 +22,16 @@ class TestVisitCompliance(VisitCase):
     def _figures(self, partner, day):
         return self.Compliance._measure(self.company, partner, day)[partner.id]
 
-    def _due_activities(self, partners):
+    def _due_activities(self, partners, company=None):
+        """The open 'visit due' reminders of ``partners``: activities on their
+        rows of the company's overview."""
+        rows = self.Compliance.search(
+            [("partner_id", "in", partners.ids), ("company_id", "=", (company or self.company).id)]
+        )
         return self.env["mail.activity"].search(
             [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "in", partners.ids),
+                ("res_model", "=", self.Compliance._name),
+                ("res_id", "in", rows.ids),
                 ("activity_type_id", "=", self.visit_due.id),
             ]
         )
@@ -99,7 +104,8 @@ class TestVisitCompliance(VisitCase):
             self.Compliance._cron_visit_reminders()  # no duplicate while one is open
         reminders = self._due_activities(self.customer | up_to_date | no_salesperson | ungraded)
         self.assertEqual(len(reminders), 1)
-        self.assertEqual((reminders.res_id, reminders.user_id), (self.customer.id, self.salesman_1))
+        reminded = self.Compliance.browse(reminders.res_id)
+        self.assertEqual((reminded.partner_id, reminders.user_id), (self.customer, self.salesman_1))
         self.assertEqual(reminders.date_deadline, date(2026, 11, 15))  # first visit was due
         rows = self.Compliance.search([("company_id", "=", self.company.id)])
         self.assertEqual(rows.partner_id, self.customer | up_to_date | no_salesperson)
