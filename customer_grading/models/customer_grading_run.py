@@ -997,7 +997,7 @@ class CustomerGradingRun(models.Model):
         rows = self.env.cr.fetchall()
         self.env["res.partner"].invalidate_model(list(PARTNER_GRADE_COLUMNS))
         self._invalidate_results()
-        self._log_grade_changes([row[:4] for row in rows if row[1] and row[1] != row[2]])
+        self._log_grade_changes([row for row in rows if row[1] and row[1] != row[2]])
         lowest = self._lowest_level_id()
         self._propose_eliminations({row[0]: row[4] for row in rows if row[2] == lowest})
 
@@ -1089,7 +1089,10 @@ class CustomerGradingRun(models.Model):
         Activity.create(values)
 
     def _log_grade_changes(self, changes):
-        """One chatter note per customer whose grade changed (old → new)."""
+        """One chatter note per customer whose grade changed (old → new), on
+        its result: the result belongs to the run's company and only those
+        who may read it read the note (the customer's chatter is read by
+        every employee of every company)."""
         if not changes:
             return
         levels = (
@@ -1099,14 +1102,15 @@ class CustomerGradingRun(models.Model):
         )
         names = {level.id: level.code for level in levels}
         bodies = {
-            partner_id: self.env._(
+            result_id: self.env._(
                 "Grade %(old)s → %(new)s (run %(run)s, score %(score)s).",
                 old=names.get(old, "?"),
                 new=names.get(new) or self.env._("insufficient data"),
                 run=self.display_name,
                 score=score,
             )
-            for partner_id, old, new, score in changes
+            for _partner_id, old, new, score, result_id in changes
         }
-        partners = self.env["res.partner"].sudo().browse(list(bodies))
-        partners._message_log_batch(bodies=bodies)
+        # results are read-only to everyone: the notes are written as superuser
+        results = self.env["customer.grading.result"].sudo().browse(list(bodies))
+        results._message_log_batch(bodies=bodies)

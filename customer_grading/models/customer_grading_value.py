@@ -1,7 +1,5 @@
 from datetime import timedelta
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
@@ -145,18 +143,10 @@ class CustomerGradingValue(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._normalize_vals(vals)
-        values = super().create(vals_list)
-        values._log_on_partner()
-        return values
+        return super().create(vals_list)
 
     def write(self, vals):
-        vals = self._normalize_vals(dict(vals))
-        tracked = {value: (value._display_value(), value.date) for value in self}
-        result = super().write(vals)
-        if {"value", "option_id", "date"} & set(vals):
-            for value in self:
-                value._log_on_partner(*tracked[value])
-        return result
+        return super().write(self._normalize_vals(dict(vals)))
 
     def _normalize_vals(self, vals):
         """A value belongs to the commercial entity; a level gives its score."""
@@ -168,37 +158,7 @@ class CustomerGradingValue(models.Model):
             vals["value"] = option.score
         return vals
 
-    def _display_value(self):
-        self.ensure_one()
-        if self.indicator_id.scoring_rule == "levels":
-            return self.option_id.name or ""
-        return f"{self.value:g}"
-
     @api.depends("indicator_id", "partner_id")
     def _compute_display_name(self):
         for value in self:
             value.display_name = f"{value.partner_id.name or ''} – {value.indicator_id.name or ''}"
-
-    def _log_on_partner(self, old_value=None, old_date=None):
-        """Keep the customer's chatter as the audit trail of manual indicators."""
-        _ = self.env._
-        for value in self:
-            if old_value is None:
-                body = _(
-                    "%(indicator)s set to %(value)s (assessed on %(date)s).",
-                    indicator=value.indicator_id.name,
-                    value=value._display_value(),
-                    date=value.date,
-                )
-            else:
-                body = _(
-                    "%(indicator)s: %(old)s → %(value)s (assessed on %(date)s).",
-                    indicator=value.indicator_id.name,
-                    old=old_value,
-                    value=value._display_value(),
-                    date=value.date,
-                )
-            # salespeople may update the indicators of a customer they cannot edit
-            value.partner_id.sudo()._message_log(
-                body=Markup("<p>%s</p>") % body, author_id=self.env.user.partner_id.id
-            )

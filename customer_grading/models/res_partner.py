@@ -161,15 +161,16 @@ class ResPartner(models.Model):
     grading_blacklist_reason = fields.Selection(
         REASONS, string="Blacklisted For", compute="_compute_grading_blacklist", compute_sudo=True
     )
+    # per company: an entry is named only to the users of its company
     grading_blacklist_match_id = fields.Many2one(
         "customer.grading.blacklist",
         string="Matches Blacklist Entry",
+        company_dependent=True,
         readonly=True,
         copy=False,
-        index="btree_not_null",
         groups=GROUP_USER,
-        help="Admission check: the active blacklist entry whose tax id, name, email or "
-        "phone this partner shares.",
+        help="Admission check: the active blacklist entry of the current company whose "
+        "tax id, name, email or phone this partner shares.",
     )
     grading_blacklist_match_state = fields.Selection(
         related="grading_blacklist_match_id.state",
@@ -357,23 +358,29 @@ class ResPartner(models.Model):
         return matches
 
     def _blacklist_match_message(self, entry, fields_matched):
+        return self.env._(
+            "Admission check: this partner matches the blacklist entry %(entry)s "
+            "(%(reason)s) on its %(keys)s.",
+            entry=entry.name,
+            reason=entry._reason_label(entry.reason),
+            keys=self._blacklist_key_labels(fields_matched),
+        )
+
+    def _blacklist_key_labels(self, fields_matched):
         labels = {
             "name_key": self.env._("name"),
             "vat_key": self.env._("tax id"),
             "email_key": self.env._("email"),
             "phone_key": self.env._("phone"),
         }
-        return self.env._(
-            "Admission check: this partner matches the blacklist entry %(entry)s "
-            "(%(reason)s) on its %(keys)s.",
-            entry=entry.name,
-            reason=entry._reason_label(entry.reason),
-            keys=", ".join(labels[field] for field in fields_matched),
-        )
+        return ", ".join(labels[field] for field in fields_matched)
 
     def _check_blacklist_admission(self):
-        """Record on each partner the active blacklist entry it matches, and
-        say so in its chatter. One indexed lookup for the whole batch."""
+        """Record on each partner, per company, the active blacklist entry of
+        that company it matches, and note the match in the entry's chatter:
+        the entry is named only where its company's users read it, never in
+        the partner's chatter, which every employee of every company reads.
+        One indexed lookup for the whole batch."""
         wanted = defaultdict(set)
         for partner in self:
             for field, keys in partner._blacklist_keys().items():
@@ -382,16 +389,21 @@ class ResPartner(models.Model):
         entries = Blacklist._matching(self.env.companies, wanted)
         for partner in self:
             matches = partner._blacklist_matches(entries)
-            entry = next(iter(matches), Blacklist)
-            # the match is recorded whoever edits the partner, grading user or not
-            partner_sudo = partner.sudo()
-            if entry == partner_sudo.grading_blacklist_match_id:
-                continue
-            partner_sudo.grading_blacklist_match_id = entry
-            if entry:
-                partner_sudo._message_log(
-                    body=partner._blacklist_match_message(entry, matches[entry])
-                )
+            for company in self.env.companies:
+                entry = next((match for match in matches if match.company_id == company), Blacklist)
+                # recorded whoever edits the partner, grading user or not
+                partner_sudo = partner.sudo().with_company(company)
+                if entry == partner_sudo.grading_blacklist_match_id:
+                    continue
+                partner_sudo.grading_blacklist_match_id = entry
+                if entry:
+                    entry.sudo()._message_log(
+                        body=self.env._(
+                            "Admission check: %(partner)s matches this entry on its %(keys)s.",
+                            partner=partner.display_name,
+                            keys=partner._blacklist_key_labels(matches[entry]),
+                        )
+                    )
 
     @api.onchange("name", "vat", "email", "phone", "mobile", "country_id", "company_id")
     def _onchange_blacklist_admission(self):

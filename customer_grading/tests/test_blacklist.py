@@ -8,7 +8,7 @@ from odoo.tests import new_test_user, tagged
 from .common import DATE_TO, GradingCase
 
 # the partners, the current company and its country, the entries
-ADMISSION_CHECK_QUERIES = 6
+ADMISSION_CHECK_QUERIES = 7
 
 
 @tagged("post_install", "-at_install")
@@ -257,7 +257,10 @@ class TestBlacklist(GradingCase):
         ):
             partner = Partner.create(values)
             self.assertEqual(partner.grading_blacklist_match_id, entry, label)
-            self.assertIn(f"on its {label}", partner.message_ids[0].body, label)
+            # noted on the entry, read by its company's users only
+            self.assertIn(
+                f"{partner.name} matches this entry on its {label}", entry.message_ids[0].body
+            )
             warning = Partner.new(values)._onchange_blacklist_admission()
             self.assertIn("Shady Imports", warning["warning"]["message"])
         clean = Partner.create({"name": "Honest Buyer", "email": "buyer@honest.example"})
@@ -266,8 +269,9 @@ class TestBlacklist(GradingCase):
         self.assertEqual(clean.grading_blacklist_match_id, entry)
 
     def test_admission_check_names_only_entries_of_the_partners_companies(self):
-        """An entry of another company is neither matched nor named in the
-        chatter of a partner that users of that company cannot read."""
+        """An entry is matched in its company only, and named only in its own
+        chatter and to its company's users: never in the chatter of a partner,
+        which the users of every company read."""
         other = self.setup_other_company(name="Grading Co 2")["company"]
         entry = (
             self.env["customer.grading.blacklist"]
@@ -301,12 +305,15 @@ class TestBlacklist(GradingCase):
             partner = Partner.create({**values, **extra})
             warning = Partner.new({**values, **extra})._onchange_blacklist_admission()
             bodies = " ".join(partner.sudo().message_ids.mapped("body"))
-            self.assertEqual(partner.sudo().grading_blacklist_match_id, expected)
+            self.assertNotIn("Second Company Fraudster", bodies)
+            self.assertEqual(
+                partner.sudo().with_company(other).grading_blacklist_match_id, expected
+            )
+            self.assertFalse(partner.sudo().with_company(self.company).grading_blacklist_match_id)
             if expected:
-                self.assertIn("Second Company Fraudster", bodies)
+                self.assertIn(partner.name, entry.message_ids[0].body)
                 self.assertIn("Second Company Fraudster", warning["warning"]["message"])
             else:
-                self.assertNotIn("Second Company Fraudster", bodies)
                 self.assertFalse(warning)
             return partner
 
@@ -318,7 +325,7 @@ class TestBlacklist(GradingCase):
         shared.with_user(user_ab).with_context(
             allowed_company_ids=user_ab.company_ids.ids
         ).company_id = self.company  # moved to A: the match goes
-        self.assertFalse(shared.sudo().grading_blacklist_match_id)
+        self.assertFalse(shared.sudo().with_company(other).grading_blacklist_match_id)
 
     def test_admission_keys_read_in_the_partners_country(self):
         self.company.country_id = self.us

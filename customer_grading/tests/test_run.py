@@ -121,7 +121,7 @@ class TestRun(GradingCase):
         self.assertEqual(self.small.grading_line_ids, small.line_ids)
         self.assertEqual(self.small.grading_dimension_ids, small.dimension_ids)
 
-    def test_grade_change_logged_on_customer(self):
+    def test_grade_change_logged_on_the_result(self):
         self._run(date_to=date(2026, 6, 30)).action_apply()
         self.assertEqual(self.big.grading_level_id.code, "A")
         for value in self.big.grading_value_ids:
@@ -133,7 +133,9 @@ class TestRun(GradingCase):
         self.assertEqual(big.trend, "down")
         run.action_apply()
         self.assertEqual(self.big.grading_level_id.code, "B")
-        self.assertIn("A → B", self.big.message_ids[0].body)
+        self.assertIn("A → B", big.message_ids[0].body)
+        # not in the customer's chatter, which every employee of every company reads
+        self.assertNotIn("A → B", " ".join(self.big.sudo().message_ids.mapped("body")))
 
     def test_grade_boundaries(self):
         self._use_manual_scheme({"only": 100})
