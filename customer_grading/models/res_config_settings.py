@@ -41,7 +41,11 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.grading_receivable_review_day", readonly=False
     )
     grading_company_tz = fields.Selection(
-        related="company_id.partner_id.tz", readonly=False, string="Company Time Zone"
+        related="company_id.partner_id.tz",
+        readonly=False,
+        string="Company Time Zone",
+        help="The time zone in which the company's grading periods start and end, and in "
+        "which its scheduled actions count the days.",
     )
     grading_batch_size = fields.Integer(
         string="Grading Batch Size",
