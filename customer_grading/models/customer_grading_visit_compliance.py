@@ -8,6 +8,23 @@ from ..tools import periods
 GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
 GROUP_USER = "customer_grading.group_customer_grading_user"
 COUNTED_STATES = ("done", "approved")
+# What a row of the overview holds, as `_row_values` gives it.
+ROW_FIELDS = (
+    "company_id",
+    "partner_id",
+    "user_id",
+    "level_id",
+    "is_signed",
+    "period_start",
+    "period_end",
+    "visits_required",
+    "visits_done",
+    "visits_missing",
+    "compliance_rate",
+    "is_behind",
+    "due_date",
+    "last_visit_date",
+)
 
 
 class CustomerGradingVisitCompliance(models.Model):
@@ -157,10 +174,13 @@ class CustomerGradingVisitCompliance(models.Model):
             if values["required"]
         }
         by_partner = {row.partner_id.id: row for row in existing}
-        existing.filtered(lambda row: row.partner_id.id not in owed).unlink()
-        for partner_id, values in owed.items():
-            if partner_id in by_partner:
-                by_partner[partner_id].write(values)
+        kept = existing.filtered(lambda row: row.partner_id.id in owed)
+        (existing - kept).unlink()
+        # most rows do not change from one day to the next: write only those that do
+        for current in kept.read(list(ROW_FIELDS), load=False):
+            values = owed[current["partner_id"]]
+            if any((current[field] or False) != (values[field] or False) for field in ROW_FIELDS):
+                by_partner[current["partner_id"]].write(values)
         return rows.create(
             [values for partner_id, values in owed.items() if partner_id not in by_partner]
         )
@@ -179,7 +199,8 @@ class CustomerGradingVisitCompliance(models.Model):
             "visits_required": required,
             "visits_done": done,
             "visits_missing": max(required - done, 0),
-            "compliance_rate": 100.0 * min(done, required) / required,
+            # as stored: the field keeps one decimal
+            "compliance_rate": round(100.0 * min(done, required) / required, 1),
             "is_behind": done < required,
             "due_date": values["due_date"],
             "last_visit_date": values["last_visit_date"],
