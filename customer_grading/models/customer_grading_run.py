@@ -621,73 +621,24 @@ class CustomerGradingRun(models.Model):
         return len(batch)
 
     def _compute_batch(self, partner_ids):
-        """Measure, score and grade a batch of customers, and store the results
+        """Grade a batch of customers (see the engine) and store the results
         with their breakdown: two INSERT statements, nothing updated later."""
-        indicators = self._indicator_specs()
-        raw_values, active = self.env["customer.grading.measure"]._measure(
-            self.company_id, partner_ids, self.date_from, self.date_to, self.total_margin
-        )
-        manual = self._manual_values(partner_ids, indicators)
-        manual_partners = {partner_id for partner_id, _indicator in manual}
-        previous_levels, blacklisted = self._partner_standing(partner_ids)
-        grader = self._grader(previous_levels.values())
         # read once: each read of a Json field copies it
         populations = (
             self._reference_populations(partner_ids) if self.is_partial else self.rank_populations
         ) or {}
-        results, lines = [], {}
-        for partner_id in partner_ids:
-            insufficient = partner_id not in active and partner_id not in manual_partners
-            total, partner_lines = 0.0, []
-            for spec in indicators:
-                if spec["source"] == "auto":
-                    raw, option = raw_values[spec["measure"]].get(partner_id), None
-                else:
-                    raw, option = manual.get((partner_id, spec["id"]), (None, None))
-                score = round(self._score(spec, raw, insufficient, populations), 2)
-                points = scoring.points(score, spec["weight"])
-                total += points
-                partner_lines.append(
-                    (spec["id"], spec["dimension_id"], raw, option, score, spec["weight"], points)
-                )
-            total = round(total, 2)
-            previous = previous_levels.get(partner_id)
-            is_blacklisted = partner_id in blacklisted
-            level, trend = grader(total, insufficient, previous, is_blacklisted)
-            results.append(
-                (partner_id, previous, insufficient, is_blacklisted, total, level, trend)
-            )
-            lines[partner_id] = partner_lines
-        result_ids = self._insert_results(results)
-        self._insert_lines(
-            [
-                (result_ids[partner_id], *line)
-                for partner_id in partner_ids
-                for line in lines[partner_id]
-            ]
+        grades = self.env["customer.grading.engine"]._grade_customers(
+            self.company_id,
+            self.scheme_id,
+            self.date_from,
+            self.date_to,
+            self.total_margin,
+            partner_ids,
+            populations,
+            among_themselves=not self.is_partial,
         )
-
-    def _partner_standing(self, partner_ids):
-        """``({partner: grade in force}, {blacklisted partners})`` in the run's
-        company, read in one query."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT p.id, (p.grading_level_id ->> %(key)s)::int,
-                       EXISTS(SELECT 1 FROM customer_grading_blacklist b
-                               WHERE b.partner_id = p.id AND b.state = 'active'
-                                 AND b.company_id = %(company_id)s)
-                  FROM res_partner p
-                 WHERE p.id = ANY(%(partner_ids)s::int[])
-                """,
-                key=str(self.company_id.id),
-                company_id=self.company_id.id,
-                partner_ids=pg_arrays.array_literal(partner_ids),
-            )
-        )
-        rows = self.env.cr.fetchall()
-        levels = {partner_id: level for partner_id, level, _blacklisted in rows if level}
-        return levels, {partner_id for partner_id, _level, blacklisted in rows if blacklisted}
+        result_ids = self._insert_results([grade[:7] for grade in grades])
+        self._insert_lines([(result_ids[grade[0]], *line) for grade in grades for line in grade[7]])
 
     def _insert_results(self, results):
         """Store a batch of results; returns ``{partner: result id}``."""
@@ -727,78 +678,6 @@ class CustomerGradingRun(models.Model):
         )
         return dict(self.env.cr.fetchall())
 
-    def _indicator_specs(self):
-        """The scheme's active indicators as plain values, read once per batch."""
-        return [
-            {
-                "id": indicator.id,
-                "dimension_id": indicator.dimension_id.id,
-                "source": indicator.source,
-                "measure": indicator.measure,
-                "weight": indicator.weight,
-                "params": indicator._scoring_params(),
-            }
-            for indicator in self.scheme_id.sudo().indicator_ids.filtered("weight")
-        ]
-
-    def _manual_values(self, partner_ids, indicators):
-        """``{(partner, indicator): (value, level)}`` for the batch."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT partner_id, indicator_id, value, option_id
-                  FROM customer_grading_value
-                 WHERE partner_id = ANY(%(partner_ids)s::int[])
-                   AND indicator_id = ANY(%(indicator_ids)s)
-                   AND company_id = %(company_id)s
-                """,
-                partner_ids=pg_arrays.array_literal(partner_ids),
-                indicator_ids=[spec["id"] for spec in indicators if spec["source"] == "manual"],
-                company_id=self.company_id.id,
-            )
-        )
-        return {
-            (partner_id, indicator_id): (float(value), option_id)
-            for partner_id, indicator_id, value, option_id in self.env.cr.fetchall()
-        }
-
-    def _score(self, spec, raw, insufficient, populations):
-        """Score of one indicator; the rank rule compares with the run's population."""
-        params = spec["params"]
-        if params["rule"] != "rank" or raw is None:
-            return scoring.score_value(value=raw, **params)
-        population = populations.get(str(spec["id"]), [])
-        if not population and self.is_partial:
-            return params["missing"]  # re-graded before any full run: no one to compare with
-        # a full run's population holds the customer itself, unless it has no data
-        return scoring.score_rank_sorted(
-            raw, population, includes_self=not self.is_partial and not insufficient
-        )
-
-    def _grader(self, previous_levels):
-        """A function giving ``(grade, trend)`` for a total score, with the
-        scheme's grades and the minimum scores of the customers' previous grades.
-        A blacklisted customer gets the lowest grade, whatever its score."""
-        scheme = self.scheme_id.sudo()
-        levels = [(level.id, level.min_score) for level in scheme.level_ids]
-        lowest = min(levels, key=lambda level: level[1])[0]
-        previous = self.env["customer.grading.level"].sudo().browse(set(previous_levels))
-        min_scores = {level.id: level.min_score for level in scheme.level_ids | previous}
-        grade_without_data = self.company_id.grading_grade_insufficient_data
-
-        def grade(total, insufficient, previous_level, blacklisted=False):
-            if blacklisted:
-                level = lowest
-            elif not insufficient:
-                level = scoring.level_for_score(total, levels)
-            else:
-                level = lowest if grade_without_data else None
-            if not level:
-                return None, None
-            return level, scoring.trend(min_scores.get(previous_level), min_scores[level])
-
-        return grade
-
     def _insert_lines(self, lines):
         """Store breakdown lines ``(result, indicator, dimension, raw value,
         level, score, weight, points)`` in one statement."""
@@ -820,46 +699,24 @@ class CustomerGradingRun(models.Model):
             )
         )
 
-    def _rank_specs(self):
-        return [spec for spec in self._indicator_specs() if spec["params"]["rule"] == "rank"]
-
     def _needs_rank_populations(self):
         """A full run ranks its customers among themselves: before its first
         batch, it gathers their values of the rank indicators."""
-        return not self.is_partial and not self.rank_populations and bool(self._rank_specs())
+        return (
+            not self.is_partial
+            and not self.rank_populations
+            and bool(self.env["customer.grading.engine"]._rank_specs(self.scheme_id))
+        )
 
     def _gather_rank_populations(self):
-        self.rank_populations = self._rank_populations(self.partner_queue or [])
-
-    def _rank_populations(self, partner_ids):
-        """``{indicator id: sorted raw values}`` a full run's rank indicators compare with.
-
-        The customers are ranked among themselves, those with data; their
-        values are measured here at once, so that every batch scores completely.
-        """
-        specs = self._rank_specs()
-        if not specs:
-            return {}
-        raw_values, active = self.env["customer.grading.measure"]._measure(
+        self.rank_populations = self.env["customer.grading.engine"]._rank_populations(
             self.company_id,
-            partner_ids,
+            self.scheme_id,
             self.date_from,
             self.date_to,
             self.total_margin,
-            payments=False,
-            whole_company=True,
+            self.partner_queue or [],
         )
-        manual = self._manual_values(partner_ids, specs)
-        graded = active | {partner_id for partner_id, _indicator in manual}
-        populations = {}
-        for spec in specs:
-            if spec["source"] == "auto":
-                values = raw_values[spec["measure"]]
-                population = [values[p] for p in graded if values.get(p) is not None]
-            else:
-                population = [value for (_p, i), (value, _o) in manual.items() if i == spec["id"]]
-            populations[str(spec["id"])] = sorted(population)
-        return populations
 
     def _reference_populations(self, partner_ids):
         """For customers re-graded on demand: the populations of the company's
