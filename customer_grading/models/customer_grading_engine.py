@@ -90,6 +90,41 @@ class CustomerGradingEngine(models.AbstractModel):
         return round(total, 2), lines
 
     @api.model
+    def _customers_to_grade(self, company, date_from, date_to):
+        """The ids, ascending, of the customers that grading all of ``company``'s
+        for the period grades: its active commercial partners (its own or
+        shared) that are customers, have a manual value in the company or
+        an invoice of it in the period."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id
+                  FROM res_partner p
+                 WHERE p.active
+                   AND p.id = p.commercial_partner_id
+                   AND (p.company_id IS NULL OR p.company_id = %(company_id)s)
+                   AND (p.customer_rank > 0 OR p.id IN (
+                            SELECT v.partner_id
+                              FROM customer_grading_value v
+                             WHERE v.company_id = %(company_id)s
+                             UNION
+                            SELECT c.commercial_partner_id
+                              FROM account_move m
+                              JOIN res_partner c ON c.id = m.partner_id
+                             WHERE m.company_id = %(company_id)s
+                               AND m.state = 'posted'
+                               AND m.move_type IN ('out_invoice', 'out_refund')
+                               AND m.invoice_date BETWEEN %(date_from)s AND %(date_to)s))
+              ORDER BY p.id
+                """,
+                company_id=company.id,
+                date_from=date_from,
+                date_to=date_to,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
     def _rank_populations(self, company, scheme, date_from, date_to, total_margin, partner_ids):
         """``{indicator id (a string): sorted raw values}`` of the scheme's rank
         indicators over ``partner_ids``, customers ranked among themselves.
