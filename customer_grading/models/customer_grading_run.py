@@ -495,7 +495,7 @@ class CustomerGradingRun(models.Model):
         return self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------------
-    # Computation: start, measure in batches, score in batches
+    # Computation: start, then grade (the engine) and store in batches
     # ------------------------------------------------------------------
 
     def _state_label(self):
@@ -673,6 +673,7 @@ class CustomerGradingRun(models.Model):
         )
 
     def _gather_rank_populations(self):
+        """Store the populations the run's customers rank among (see the engine)."""
         self.rank_populations = self.env["customer.grading.engine"]._rank_populations(
             self.company_id,
             self.scheme_id,
@@ -787,5 +788,6 @@ class CustomerGradingRun(models.Model):
         )
 
     def _lowest_level_id(self):
+        """The id of the scheme's lowest grade, the one with the lowest minimum score."""
         levels = self.scheme_id.sudo().level_ids
         return levels and min(levels, key=lambda level: level.min_score).id
