@@ -1,6 +1,7 @@
 from . import (
     customer_grading_blacklist,
     customer_grading_dimension,
+    customer_grading_engine,
     customer_grading_indicator,
     customer_grading_indicator_band,
     customer_grading_indicator_option,

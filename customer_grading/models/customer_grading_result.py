@@ -2,6 +2,15 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+# Grading columns of res.partner that applying a run writes, one value per company.
+PARTNER_GRADE_COLUMNS = (
+    "grading_level_id",
+    "grading_score",
+    "grading_date",
+    "grading_result_id",
+    "grading_state",
+)
+
 
 class CustomerGradingResult(models.Model):
     _name = "customer.grading.result"
@@ -135,3 +144,162 @@ class CustomerGradingResult(models.Model):
     def _compute_display_name(self):
         for result in self:
             result.display_name = f"{result.partner_id.display_name} – {result.period_label or ''}"
+
+    # ------------------------------------------------------------------
+    # Giving a run's results to its customers
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _apply_to_customers(self, run, result_ids):
+        """Give the results ``result_ids`` of ``run`` to their customers: their
+        grading columns in the run's company, one UPDATE; then the notes of
+        the grade changes and the elimination reviews. Returns nothing."""
+        key = str(run.company_id.id)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET grading_level_id = CASE WHEN r.level_id IS NULL
+                           THEN COALESCE(p.grading_level_id, '{}'::jsonb) - %(key)s
+                           ELSE COALESCE(p.grading_level_id, '{}'::jsonb)
+                                || jsonb_build_object(%(key)s, r.level_id) END,
+                       grading_score = COALESCE(p.grading_score, '{}'::jsonb)
+                                || jsonb_build_object(%(key)s, r.score),
+                       grading_date = COALESCE(p.grading_date, '{}'::jsonb)
+                                || jsonb_build_object(%(key)s, %(date)s),
+                       grading_result_id = COALESCE(p.grading_result_id, '{}'::jsonb)
+                                || jsonb_build_object(%(key)s, r.id),
+                       grading_state = COALESCE(p.grading_state, '{}'::jsonb)
+                                || jsonb_build_object(%(key)s, CASE WHEN r.level_id IS NULL
+                                       THEN 'insufficient' ELSE 'graded' END)
+                  FROM customer_grading_result r
+                 WHERE r.id = ANY(%(result_ids)s)
+                   AND p.id = r.partner_id
+             RETURNING r.partner_id, r.previous_level_id, r.level_id, r.score, r.id
+                """,
+                key=key,
+                date=fields.Date.to_string(run.date_to),
+                result_ids=result_ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        self.env["res.partner"].invalidate_model(list(PARTNER_GRADE_COLUMNS))
+        run._invalidate_results()
+        self._log_grade_changes(run, [row for row in rows if row[1] and row[1] != row[2]])
+        lowest = run._lowest_level_id()
+        self._propose_eliminations(run, {row[0]: row[4] for row in rows if row[2] == lowest})
+
+    @api.model
+    def _propose_eliminations(self, run, results):
+        """Customers given the lowest grade by ``run`` and the full runs
+        before it, for the company's number of periods in a row, are proposed
+        to their sales manager for reduced cooperation or blacklisting.
+        ``results``: ``{partner id: result id}`` of the run's lowest grades.
+        Returns nothing."""
+        periods_needed = run.company_id.grading_elimination_periods
+        if run.is_partial or periods_needed <= 0 or not results:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id FROM (
+                    SELECT r.partner_id, r.level_id,
+                           ROW_NUMBER() OVER (PARTITION BY r.partner_id
+                                              ORDER BY run.date_to DESC, run.id DESC) AS n
+                      FROM customer_grading_result r
+                      JOIN customer_grading_run run ON run.id = r.run_id
+                     WHERE r.partner_id = ANY(%(partner_ids)s)
+                       AND run.company_id = %(company_id)s
+                       AND NOT run.is_partial
+                       AND (run.id = %(run_id)s OR run.state = 'applied'
+                            AND run.period_label != %(period_label)s)
+                       AND run.date_to <= %(date_to)s
+                ) history
+                 WHERE n <= %(periods)s
+              GROUP BY partner_id
+                HAVING COUNT(*) = %(periods)s AND BOOL_AND(level_id = %(lowest)s)
+                """,
+                partner_ids=list(results),
+                company_id=run.company_id.id,
+                run_id=run.id,
+                period_label=run.period_label,
+                date_to=run.date_to,
+                periods=periods_needed,
+                lowest=run._lowest_level_id(),
+            )
+        )
+        to_review = [results[row[0]] for row in self.env.cr.fetchall()]
+        if to_review:
+            self._schedule_elimination_reviews(run, to_review, periods_needed)
+
+    @api.model
+    def _schedule_elimination_reviews(self, run, result_ids, periods_needed):
+        """One review activity per customer, on its result of ``run``, which
+        belongs to the run's company, for the grading manager who decides on
+        the customer in that company; none while one of its results in the
+        company has one open. Returns nothing."""
+        activity_type = self.env.ref("customer_grading.mail_activity_type_elimination_review")
+        # results are read-only to everyone: the activities are written as superuser,
+        # for a grading manager of the run's company, who may read the result
+        Activity = self.env["mail.activity"].sudo()
+        open_reviews = Activity.search(
+            [("res_model", "=", self._name), ("activity_type_id", "=", activity_type.id)]
+        )
+        reviewed = (
+            self.sudo()
+            .browse(open_reviews.mapped("res_id"))
+            .filtered(lambda result: result.company_id == run.company_id)
+            .partner_id
+        )
+        model_id = self.env["ir.model"]._get_id(self._name)
+        values = []
+        for result in self.sudo().browse(result_ids):
+            reviewer = run.company_id._grading_manager_for(result.partner_id)
+            if result.partner_id in reviewed or not reviewer:
+                continue
+            values.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": result.id,
+                    "activity_type_id": activity_type.id,
+                    "date_deadline": activity_type._get_date_deadline(),
+                    "user_id": reviewer.id,
+                    # in the reviewer's language, not the scheduler's
+                    "summary": self.with_context(lang=reviewer.lang).env._(
+                        "Lowest grade %(count)s periods in a row: reduce cooperation or "
+                        "propose for the blacklist?",
+                        count=periods_needed,
+                    ),
+                }
+            )
+        Activity.create(values)
+
+    @api.model
+    def _log_grade_changes(self, run, changes):
+        """One chatter note per customer whose grade changed (old → new), on
+        its result of ``run``: the result belongs to the run's company and
+        only those who may read it read the note (the customer's chatter is
+        read by every employee of every company). ``changes``: rows
+        ``(partner id, old level id, new level id, score, result id)``.
+        Returns nothing."""
+        if not changes:
+            return
+        levels = (
+            self.env["customer.grading.level"]
+            .sudo()
+            .browse({level_id for row in changes for level_id in row[1:3] if level_id})
+        )
+        names = {level.id: level.code for level in levels}
+        bodies = {
+            result_id: self.env._(
+                "Grade %(old)s → %(new)s (run %(run)s, score %(score)s).",
+                old=names.get(old, "?"),
+                new=names.get(new) or self.env._("insufficient data"),
+                run=run.display_name,
+                score=score,
+            )
+            for _partner_id, old, new, score, result_id in changes
+        }
+        # results are read-only to everyone: the notes are written as superuser
+        results = self.sudo().browse(list(bodies))
+        results._message_log_batch(bodies=bodies)

@@ -16,21 +16,12 @@ DEFAULT_BATCH_SIZE = 1000
 # no time limit per step: larger batches read the documents fewer times.
 SYNC_BATCH_FACTOR = 20
 
-# Grading columns of res.partner that applying a run writes, one value per company.
 # A full run of a period is being prepared in these states, then applied;
 # only the applied one is in force.
 PENDING_STATES = ("draft", "queued", "computing", "computed")
 ACTIVE_STATES = (*PENDING_STATES, "applied")
 # The grade history: never recomputed, cancelled or deleted.
 HISTORY_STATES = ("applied", "replaced")
-
-PARTNER_GRADE_COLUMNS = (
-    "grading_level_id",
-    "grading_score",
-    "grading_date",
-    "grading_result_id",
-    "grading_state",
-)
 
 
 class CustomerGradingRun(models.Model):
@@ -504,7 +495,7 @@ class CustomerGradingRun(models.Model):
         return self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------------
-    # Computation: start, measure in batches, score in batches
+    # Computation: start, then grade (the engine) and store in batches
     # ------------------------------------------------------------------
 
     def _state_label(self):
@@ -538,8 +529,9 @@ class CustomerGradingRun(models.Model):
         if self.is_partial:
             partner_ids = sorted(self.partner_ids.commercial_partner_id.ids)
         else:
-            self.env.cr.execute(SQL("%s ORDER BY id", self._population()))
-            partner_ids = [row[0] for row in self.env.cr.fetchall()]
+            partner_ids = self.env["customer.grading.engine"]._customers_to_grade(
+                self.company_id, self.date_from, self.date_to
+            )
         self.total_margin = self.env["customer.grading.measure"]._company_margin(
             self.company_id, self.date_from, self.date_to
         )
@@ -573,34 +565,6 @@ class CustomerGradingRun(models.Model):
         )
         return max(int(value), 1)
 
-    def _population(self):
-        """SQL selecting the commercial partners a full run grades."""
-        self.ensure_one()
-        return SQL(
-            """
-            SELECT p.id
-              FROM res_partner p
-             WHERE p.active
-               AND p.id = p.commercial_partner_id
-               AND (p.company_id IS NULL OR p.company_id = %(company_id)s)
-               AND (p.customer_rank > 0 OR p.id IN (
-                        SELECT v.partner_id
-                          FROM customer_grading_value v
-                         WHERE v.company_id = %(company_id)s
-                         UNION
-                        SELECT c.commercial_partner_id
-                          FROM account_move m
-                          JOIN res_partner c ON c.id = m.partner_id
-                         WHERE m.company_id = %(company_id)s
-                           AND m.state = 'posted'
-                           AND m.move_type IN ('out_invoice', 'out_refund')
-                           AND m.invoice_date BETWEEN %(date_from)s AND %(date_to)s))
-            """,
-            company_id=self.company_id.id,
-            date_from=self.date_from,
-            date_to=self.date_to,
-        )
-
     def _compute_step(self, limit=None):
         """Grade the next batch of the queue; once it is empty, the run is computed.
 
@@ -621,73 +585,24 @@ class CustomerGradingRun(models.Model):
         return len(batch)
 
     def _compute_batch(self, partner_ids):
-        """Measure, score and grade a batch of customers, and store the results
+        """Grade a batch of customers (see the engine) and store the results
         with their breakdown: two INSERT statements, nothing updated later."""
-        indicators = self._indicator_specs()
-        raw_values, active = self.env["customer.grading.measure"]._measure(
-            self.company_id, partner_ids, self.date_from, self.date_to, self.total_margin
-        )
-        manual = self._manual_values(partner_ids, indicators)
-        manual_partners = {partner_id for partner_id, _indicator in manual}
-        previous_levels, blacklisted = self._partner_standing(partner_ids)
-        grader = self._grader(previous_levels.values())
         # read once: each read of a Json field copies it
         populations = (
             self._reference_populations(partner_ids) if self.is_partial else self.rank_populations
         ) or {}
-        results, lines = [], {}
-        for partner_id in partner_ids:
-            insufficient = partner_id not in active and partner_id not in manual_partners
-            total, partner_lines = 0.0, []
-            for spec in indicators:
-                if spec["source"] == "auto":
-                    raw, option = raw_values[spec["measure"]].get(partner_id), None
-                else:
-                    raw, option = manual.get((partner_id, spec["id"]), (None, None))
-                score = round(self._score(spec, raw, insufficient, populations), 2)
-                points = scoring.points(score, spec["weight"])
-                total += points
-                partner_lines.append(
-                    (spec["id"], spec["dimension_id"], raw, option, score, spec["weight"], points)
-                )
-            total = round(total, 2)
-            previous = previous_levels.get(partner_id)
-            is_blacklisted = partner_id in blacklisted
-            level, trend = grader(total, insufficient, previous, is_blacklisted)
-            results.append(
-                (partner_id, previous, insufficient, is_blacklisted, total, level, trend)
-            )
-            lines[partner_id] = partner_lines
-        result_ids = self._insert_results(results)
-        self._insert_lines(
-            [
-                (result_ids[partner_id], *line)
-                for partner_id in partner_ids
-                for line in lines[partner_id]
-            ]
+        grades = self.env["customer.grading.engine"]._grade_customers(
+            self.company_id,
+            self.scheme_id,
+            self.date_from,
+            self.date_to,
+            self.total_margin,
+            partner_ids,
+            populations,
+            among_themselves=not self.is_partial,
         )
-
-    def _partner_standing(self, partner_ids):
-        """``({partner: grade in force}, {blacklisted partners})`` in the run's
-        company, read in one query."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT p.id, (p.grading_level_id ->> %(key)s)::int,
-                       EXISTS(SELECT 1 FROM customer_grading_blacklist b
-                               WHERE b.partner_id = p.id AND b.state = 'active'
-                                 AND b.company_id = %(company_id)s)
-                  FROM res_partner p
-                 WHERE p.id = ANY(%(partner_ids)s::int[])
-                """,
-                key=str(self.company_id.id),
-                company_id=self.company_id.id,
-                partner_ids=pg_arrays.array_literal(partner_ids),
-            )
-        )
-        rows = self.env.cr.fetchall()
-        levels = {partner_id: level for partner_id, level, _blacklisted in rows if level}
-        return levels, {partner_id for partner_id, _level, blacklisted in rows if blacklisted}
+        result_ids = self._insert_results([grade[:7] for grade in grades])
+        self._insert_lines([(result_ids[grade[0]], *line) for grade in grades for line in grade[7]])
 
     def _insert_results(self, results):
         """Store a batch of results; returns ``{partner: result id}``."""
@@ -727,78 +642,6 @@ class CustomerGradingRun(models.Model):
         )
         return dict(self.env.cr.fetchall())
 
-    def _indicator_specs(self):
-        """The scheme's active indicators as plain values, read once per batch."""
-        return [
-            {
-                "id": indicator.id,
-                "dimension_id": indicator.dimension_id.id,
-                "source": indicator.source,
-                "measure": indicator.measure,
-                "weight": indicator.weight,
-                "params": indicator._scoring_params(),
-            }
-            for indicator in self.scheme_id.sudo().indicator_ids.filtered("weight")
-        ]
-
-    def _manual_values(self, partner_ids, indicators):
-        """``{(partner, indicator): (value, level)}`` for the batch."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT partner_id, indicator_id, value, option_id
-                  FROM customer_grading_value
-                 WHERE partner_id = ANY(%(partner_ids)s::int[])
-                   AND indicator_id = ANY(%(indicator_ids)s)
-                   AND company_id = %(company_id)s
-                """,
-                partner_ids=pg_arrays.array_literal(partner_ids),
-                indicator_ids=[spec["id"] for spec in indicators if spec["source"] == "manual"],
-                company_id=self.company_id.id,
-            )
-        )
-        return {
-            (partner_id, indicator_id): (float(value), option_id)
-            for partner_id, indicator_id, value, option_id in self.env.cr.fetchall()
-        }
-
-    def _score(self, spec, raw, insufficient, populations):
-        """Score of one indicator; the rank rule compares with the run's population."""
-        params = spec["params"]
-        if params["rule"] != "rank" or raw is None:
-            return scoring.score_value(value=raw, **params)
-        population = populations.get(str(spec["id"]), [])
-        if not population and self.is_partial:
-            return params["missing"]  # re-graded before any full run: no one to compare with
-        # a full run's population holds the customer itself, unless it has no data
-        return scoring.score_rank_sorted(
-            raw, population, includes_self=not self.is_partial and not insufficient
-        )
-
-    def _grader(self, previous_levels):
-        """A function giving ``(grade, trend)`` for a total score, with the
-        scheme's grades and the minimum scores of the customers' previous grades.
-        A blacklisted customer gets the lowest grade, whatever its score."""
-        scheme = self.scheme_id.sudo()
-        levels = [(level.id, level.min_score) for level in scheme.level_ids]
-        lowest = min(levels, key=lambda level: level[1])[0]
-        previous = self.env["customer.grading.level"].sudo().browse(set(previous_levels))
-        min_scores = {level.id: level.min_score for level in scheme.level_ids | previous}
-        grade_without_data = self.company_id.grading_grade_insufficient_data
-
-        def grade(total, insufficient, previous_level, blacklisted=False):
-            if blacklisted:
-                level = lowest
-            elif not insufficient:
-                level = scoring.level_for_score(total, levels)
-            else:
-                level = lowest if grade_without_data else None
-            if not level:
-                return None, None
-            return level, scoring.trend(min_scores.get(previous_level), min_scores[level])
-
-        return grade
-
     def _insert_lines(self, lines):
         """Store breakdown lines ``(result, indicator, dimension, raw value,
         level, score, weight, points)`` in one statement."""
@@ -820,46 +663,25 @@ class CustomerGradingRun(models.Model):
             )
         )
 
-    def _rank_specs(self):
-        return [spec for spec in self._indicator_specs() if spec["params"]["rule"] == "rank"]
-
     def _needs_rank_populations(self):
         """A full run ranks its customers among themselves: before its first
         batch, it gathers their values of the rank indicators."""
-        return not self.is_partial and not self.rank_populations and bool(self._rank_specs())
+        return (
+            not self.is_partial
+            and not self.rank_populations
+            and bool(self.env["customer.grading.engine"]._rank_specs(self.scheme_id))
+        )
 
     def _gather_rank_populations(self):
-        self.rank_populations = self._rank_populations(self.partner_queue or [])
-
-    def _rank_populations(self, partner_ids):
-        """``{indicator id: sorted raw values}`` a full run's rank indicators compare with.
-
-        The customers are ranked among themselves, those with data; their
-        values are measured here at once, so that every batch scores completely.
-        """
-        specs = self._rank_specs()
-        if not specs:
-            return {}
-        raw_values, active = self.env["customer.grading.measure"]._measure(
+        """Store the populations the run's customers rank among (see the engine)."""
+        self.rank_populations = self.env["customer.grading.engine"]._rank_populations(
             self.company_id,
-            partner_ids,
+            self.scheme_id,
             self.date_from,
             self.date_to,
             self.total_margin,
-            payments=False,
-            whole_company=True,
+            self.partner_queue or [],
         )
-        manual = self._manual_values(partner_ids, specs)
-        graded = active | {partner_id for partner_id, _indicator in manual}
-        populations = {}
-        for spec in specs:
-            if spec["source"] == "auto":
-                values = raw_values[spec["measure"]]
-                population = [values[p] for p in graded if values.get(p) is not None]
-            else:
-                population = [value for (_p, i), (value, _o) in manual.items() if i == spec["id"]]
-            populations[str(spec["id"])] = sorted(population)
-        return populations
 
     def _reference_populations(self, partner_ids):
         """For customers re-graded on demand: the populations of the company's
@@ -931,7 +753,7 @@ class CustomerGradingRun(models.Model):
         )
         result_ids = [row[0] for row in self.env.cr.fetchall()]
         if result_ids:
-            self._apply_results(result_ids)
+            self.env["customer.grading.result"]._apply_to_customers(self, result_ids)
             self.applied_result_id = result_ids[-1]
         if len(result_ids) < (limit or self._batch_size()) or not self._result_count(
             after=self.applied_result_id, limit=1
@@ -965,152 +787,7 @@ class CustomerGradingRun(models.Model):
             }
         )
 
-    def _apply_results(self, result_ids):
-        key = str(self.company_id.id)
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE res_partner p
-                   SET grading_level_id = CASE WHEN r.level_id IS NULL
-                           THEN COALESCE(p.grading_level_id, '{}'::jsonb) - %(key)s
-                           ELSE COALESCE(p.grading_level_id, '{}'::jsonb)
-                                || jsonb_build_object(%(key)s, r.level_id) END,
-                       grading_score = COALESCE(p.grading_score, '{}'::jsonb)
-                                || jsonb_build_object(%(key)s, r.score),
-                       grading_date = COALESCE(p.grading_date, '{}'::jsonb)
-                                || jsonb_build_object(%(key)s, %(date)s),
-                       grading_result_id = COALESCE(p.grading_result_id, '{}'::jsonb)
-                                || jsonb_build_object(%(key)s, r.id),
-                       grading_state = COALESCE(p.grading_state, '{}'::jsonb)
-                                || jsonb_build_object(%(key)s, CASE WHEN r.level_id IS NULL
-                                       THEN 'insufficient' ELSE 'graded' END)
-                  FROM customer_grading_result r
-                 WHERE r.id = ANY(%(result_ids)s)
-                   AND p.id = r.partner_id
-             RETURNING r.partner_id, r.previous_level_id, r.level_id, r.score, r.id
-                """,
-                key=key,
-                date=fields.Date.to_string(self.date_to),
-                result_ids=result_ids,
-            )
-        )
-        rows = self.env.cr.fetchall()
-        self.env["res.partner"].invalidate_model(list(PARTNER_GRADE_COLUMNS))
-        self._invalidate_results()
-        self._log_grade_changes([row for row in rows if row[1] and row[1] != row[2]])
-        lowest = self._lowest_level_id()
-        self._propose_eliminations({row[0]: row[4] for row in rows if row[2] == lowest})
-
     def _lowest_level_id(self):
+        """The id of the scheme's lowest grade, the one with the lowest minimum score."""
         levels = self.scheme_id.sudo().level_ids
         return levels and min(levels, key=lambda level: level.min_score).id
-
-    def _propose_eliminations(self, results):
-        """Customers given the lowest grade by this run and the full runs
-        before it, for the company's number of periods in a row, are proposed
-        to their sales manager for reduced cooperation or blacklisting.
-        ``results``: ``{partner id: result id}`` of this run's lowest grades."""
-        periods_needed = self.company_id.grading_elimination_periods
-        if self.is_partial or periods_needed <= 0 or not results:
-            return
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT partner_id FROM (
-                    SELECT r.partner_id, r.level_id,
-                           ROW_NUMBER() OVER (PARTITION BY r.partner_id
-                                              ORDER BY run.date_to DESC, run.id DESC) AS n
-                      FROM customer_grading_result r
-                      JOIN customer_grading_run run ON run.id = r.run_id
-                     WHERE r.partner_id = ANY(%(partner_ids)s)
-                       AND run.company_id = %(company_id)s
-                       AND NOT run.is_partial
-                       AND (run.id = %(run_id)s OR run.state = 'applied'
-                            AND run.period_label != %(period_label)s)
-                       AND run.date_to <= %(date_to)s
-                ) history
-                 WHERE n <= %(periods)s
-              GROUP BY partner_id
-                HAVING COUNT(*) = %(periods)s AND BOOL_AND(level_id = %(lowest)s)
-                """,
-                partner_ids=list(results),
-                company_id=self.company_id.id,
-                run_id=self.id,
-                period_label=self.period_label,
-                date_to=self.date_to,
-                periods=periods_needed,
-                lowest=self._lowest_level_id(),
-            )
-        )
-        to_review = [results[row[0]] for row in self.env.cr.fetchall()]
-        if to_review:
-            self._schedule_elimination_reviews(to_review, periods_needed)
-
-    def _schedule_elimination_reviews(self, result_ids, periods_needed):
-        """One review activity per customer, on its result of this run, which
-        belongs to the run's company, for the grading manager who decides on
-        the customer in that company; none while one of its results in the
-        company has one open."""
-        activity_type = self.env.ref("customer_grading.mail_activity_type_elimination_review")
-        Result = self.env["customer.grading.result"]
-        # results are read-only to everyone: the activities are written as superuser,
-        # for a grading manager of the run's company, who may read the result
-        Activity = self.env["mail.activity"].sudo()
-        open_reviews = Activity.search(
-            [("res_model", "=", Result._name), ("activity_type_id", "=", activity_type.id)]
-        )
-        reviewed = (
-            Result.sudo()
-            .browse(open_reviews.mapped("res_id"))
-            .filtered(lambda result: result.company_id == self.company_id)
-            .partner_id
-        )
-        model_id = self.env["ir.model"]._get_id(Result._name)
-        values = []
-        for result in Result.sudo().browse(result_ids):
-            reviewer = self.company_id._grading_manager_for(result.partner_id)
-            if result.partner_id in reviewed or not reviewer:
-                continue
-            values.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": result.id,
-                    "activity_type_id": activity_type.id,
-                    "date_deadline": activity_type._get_date_deadline(),
-                    "user_id": reviewer.id,
-                    # in the reviewer's language, not the scheduler's
-                    "summary": self.with_context(lang=reviewer.lang).env._(
-                        "Lowest grade %(count)s periods in a row: reduce cooperation or "
-                        "propose for the blacklist?",
-                        count=periods_needed,
-                    ),
-                }
-            )
-        Activity.create(values)
-
-    def _log_grade_changes(self, changes):
-        """One chatter note per customer whose grade changed (old → new), on
-        its result: the result belongs to the run's company and only those
-        who may read it read the note (the customer's chatter is read by
-        every employee of every company)."""
-        if not changes:
-            return
-        levels = (
-            self.env["customer.grading.level"]
-            .sudo()
-            .browse({level_id for row in changes for level_id in row[1:3] if level_id})
-        )
-        names = {level.id: level.code for level in levels}
-        bodies = {
-            result_id: self.env._(
-                "Grade %(old)s → %(new)s (run %(run)s, score %(score)s).",
-                old=names.get(old, "?"),
-                new=names.get(new) or self.env._("insufficient data"),
-                run=self.display_name,
-                score=score,
-            )
-            for _partner_id, old, new, score, result_id in changes
-        }
-        # results are read-only to everyone: the notes are written as superuser
-        results = self.env["customer.grading.result"].sudo().browse(list(bodies))
-        results._message_log_batch(bodies=bodies)
