@@ -239,13 +239,49 @@ class CustomerGradingEngine(models.AbstractModel):
         )
 
     @api.model
+    def _reference_populations(self, company, scheme, partner_ids):
+        """For customers re-graded on demand: the populations of the company's
+        last applied full run with ``scheme``, without these customers' own
+        former values."""
+        reference = self.env["customer.grading.run"].search(
+            [
+                ("company_id", "=", company.id),
+                ("scheme_id", "=", scheme.id),
+                ("is_partial", "=", False),
+                ("state", "=", "applied"),
+            ],
+            limit=1,
+            order="date_to desc, id desc",
+        )
+        populations = reference.rank_populations or {}
+        if not populations:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT l.indicator_id, l.raw_value
+                  FROM customer_grading_result r
+                  JOIN customer_grading_result_line l ON l.result_id = r.id
+                 WHERE r.run_id = %s AND r.partner_id = ANY(%s) AND NOT r.is_insufficient
+                   AND l.has_value AND l.indicator_id = ANY(%s)
+                """,
+                reference.id,
+                partner_ids,
+                [int(indicator_id) for indicator_id in populations],
+            )
+        )
+        for indicator_id, value in self.env.cr.fetchall():
+            scoring.remove_sorted(populations[str(indicator_id)], value)
+        return populations
+
+    @api.model
     def _grader(self, company, scheme, previous_levels):
         """A function giving ``(grade, trend)`` for a total score, with the
         scheme's grades and the minimum scores of the customers' previous grades.
         A blacklisted customer gets the lowest grade, whatever its score."""
         scheme = scheme.sudo()
         levels = [(level.id, level.min_score) for level in scheme.level_ids]
-        lowest = min(levels, key=lambda level: level[1])[0]
+        lowest = scheme._lowest_level().id
         previous = self.env["customer.grading.level"].sudo().browse(set(previous_levels))
         min_scores = {level.id: level.min_score for level in scheme.level_ids | previous}
         grade_without_data = company.grading_grade_insufficient_data

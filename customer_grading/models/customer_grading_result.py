@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools import pg_arrays
+
 # Grading columns of res.partner that applying a run writes, one value per company.
 PARTNER_GRADE_COLUMNS = (
     "grading_level_id",
@@ -140,6 +142,73 @@ class CustomerGradingResult(models.Model):
                     )
                 )
 
+    # ------------------------------------------------------------------
+    # Storage, in bulk: two INSERT statements per batch of a run
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _insert_results(self, run, results):
+        """Store a batch of ``run``'s results ``(partner, previous grade,
+        insufficient, blacklisted, score, grade, trend)``; returns
+        ``{partner: result id}``."""
+        columns = [pg_arrays.array_literal(column) for column in zip(*results, strict=True)]
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO customer_grading_result
+                       (run_id, company_id, period_label, date_to, partner_id, user_id,
+                        previous_level_id, is_insufficient, is_blacklisted, score, level_id,
+                        trend)
+                SELECT %(run_id)s, %(company_id)s, %(period_label)s, %(date_to)s,
+                       t.partner_id,
+                       -- a subquery: index lookups, where a join would scan the partners
+                       (SELECT user_id FROM res_partner p WHERE p.id = t.partner_id),
+                       t.previous_level_id, t.insufficient,
+                       t.blacklisted, t.score, t.level_id, t.trend
+                  FROM unnest(%(partner_ids)s::int[], %(previous)s::int[], %(insufficient)s::bool[],
+                              %(blacklisted)s::bool[], %(scores)s::numeric[], %(levels)s::int[],
+                              %(trends)s::varchar[])
+                       AS t(partner_id, previous_level_id, insufficient, blacklisted, score,
+                            level_id, trend)
+             RETURNING partner_id, id
+                """,
+                run_id=run.id,
+                company_id=run.company_id.id,
+                period_label=run.period_label,
+                date_to=run.date_to,
+                partner_ids=columns[0],
+                previous=columns[1],
+                insufficient=columns[2],
+                blacklisted=columns[3],
+                scores=columns[4],
+                levels=columns[5],
+                trends=columns[6],
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _insert_lines(self, lines):
+        """Store breakdown lines ``(result, indicator, dimension, raw value,
+        level, score, weight, points)`` in one statement."""
+        columns = [pg_arrays.array_literal(column) for column in zip(*lines, strict=True)]
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO customer_grading_result_line
+                       (result_id, indicator_id, dimension_id, raw_value, option_id, has_value,
+                        score, weight, points)
+                SELECT t.result_id, t.indicator_id, t.dimension_id, t.raw_value, t.option_id,
+                       t.raw_value IS NOT NULL, t.score, t.weight, t.points
+                  FROM unnest(%s::int[], %s::int[], %s::int[], %s::float8[], %s::int[],
+                              %s::float8[], %s::float8[], %s::float8[])
+                       AS t(result_id, indicator_id, dimension_id, raw_value, option_id,
+                            score, weight, points)
+                """,
+                *columns,
+            )
+        )
+
     @api.depends("partner_id", "period_label")
     def _compute_display_name(self):
         for result in self:
@@ -186,7 +255,7 @@ class CustomerGradingResult(models.Model):
         self.env["res.partner"].invalidate_model(list(PARTNER_GRADE_COLUMNS))
         run._invalidate_results()
         self._log_grade_changes(run, [row for row in rows if row[1] and row[1] != row[2]])
-        lowest = run._lowest_level_id()
+        lowest = run.scheme_id._lowest_level().id
         self._propose_eliminations(run, {row[0]: row[4] for row in rows if row[2] == lowest})
 
     @api.model
@@ -225,7 +294,7 @@ class CustomerGradingResult(models.Model):
                 period_label=run.period_label,
                 date_to=run.date_to,
                 periods=periods_needed,
-                lowest=run._lowest_level_id(),
+                lowest=run.scheme_id._lowest_level().id,
             )
         )
         to_review = [results[row[0]] for row in self.env.cr.fetchall()]

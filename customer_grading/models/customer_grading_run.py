@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
 
-from ..tools import periods, pg_arrays, scoring
+from ..tools import periods
 
 _logger = logging.getLogger(__name__)
 
@@ -588,10 +588,13 @@ class CustomerGradingRun(models.Model):
         """Grade a batch of customers (see the engine) and store the results
         with their breakdown: two INSERT statements, nothing updated later."""
         # read once: each read of a Json field copies it
+        Engine = self.env["customer.grading.engine"]
         populations = (
-            self._reference_populations(partner_ids) if self.is_partial else self.rank_populations
+            Engine._reference_populations(self.company_id, self.scheme_id, partner_ids)
+            if self.is_partial
+            else self.rank_populations
         ) or {}
-        grades = self.env["customer.grading.engine"]._grade_customers(
+        grades = Engine._grade_customers(
             self.company_id,
             self.scheme_id,
             self.date_from,
@@ -601,66 +604,10 @@ class CustomerGradingRun(models.Model):
             populations,
             among_themselves=not self.is_partial,
         )
-        result_ids = self._insert_results([grade[:7] for grade in grades])
-        self._insert_lines([(result_ids[grade[0]], *line) for grade in grades for line in grade[7]])
-
-    def _insert_results(self, results):
-        """Store a batch of results; returns ``{partner: result id}``."""
-        columns = [pg_arrays.array_literal(column) for column in zip(*results, strict=True)]
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO customer_grading_result
-                       (run_id, company_id, period_label, date_to, partner_id, user_id,
-                        previous_level_id, is_insufficient, is_blacklisted, score, level_id,
-                        trend)
-                SELECT %(run_id)s, %(company_id)s, %(period_label)s, %(date_to)s,
-                       t.partner_id,
-                       -- a subquery: index lookups, where a join would scan the partners
-                       (SELECT user_id FROM res_partner p WHERE p.id = t.partner_id),
-                       t.previous_level_id, t.insufficient,
-                       t.blacklisted, t.score, t.level_id, t.trend
-                  FROM unnest(%(partner_ids)s::int[], %(previous)s::int[], %(insufficient)s::bool[],
-                              %(blacklisted)s::bool[], %(scores)s::numeric[], %(levels)s::int[],
-                              %(trends)s::varchar[])
-                       AS t(partner_id, previous_level_id, insufficient, blacklisted, score,
-                            level_id, trend)
-             RETURNING partner_id, id
-                """,
-                run_id=self.id,
-                company_id=self.company_id.id,
-                period_label=self.period_label,
-                date_to=self.date_to,
-                partner_ids=columns[0],
-                previous=columns[1],
-                insufficient=columns[2],
-                blacklisted=columns[3],
-                scores=columns[4],
-                levels=columns[5],
-                trends=columns[6],
-            )
-        )
-        return dict(self.env.cr.fetchall())
-
-    def _insert_lines(self, lines):
-        """Store breakdown lines ``(result, indicator, dimension, raw value,
-        level, score, weight, points)`` in one statement."""
-        columns = [pg_arrays.array_literal(column) for column in zip(*lines, strict=True)]
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO customer_grading_result_line
-                       (result_id, indicator_id, dimension_id, raw_value, option_id, has_value,
-                        score, weight, points)
-                SELECT t.result_id, t.indicator_id, t.dimension_id, t.raw_value, t.option_id,
-                       t.raw_value IS NOT NULL, t.score, t.weight, t.points
-                  FROM unnest(%s::int[], %s::int[], %s::int[], %s::float8[], %s::int[],
-                              %s::float8[], %s::float8[], %s::float8[])
-                       AS t(result_id, indicator_id, dimension_id, raw_value, option_id,
-                            score, weight, points)
-                """,
-                *columns,
-            )
+        Result = self.env["customer.grading.result"]
+        result_ids = Result._insert_results(self, [grade[:7] for grade in grades])
+        Result._insert_lines(
+            [(result_ids[grade[0]], *line) for grade in grades for line in grade[7]]
         )
 
     def _needs_rank_populations(self):
@@ -682,40 +629,6 @@ class CustomerGradingRun(models.Model):
             self.total_margin,
             self.partner_queue or [],
         )
-
-    def _reference_populations(self, partner_ids):
-        """For customers re-graded on demand: the populations of the company's
-        last applied full run, without these customers' own former values."""
-        reference = self.search(
-            [
-                ("company_id", "=", self.company_id.id),
-                ("scheme_id", "=", self.scheme_id.id),
-                ("is_partial", "=", False),
-                ("state", "=", "applied"),
-            ],
-            limit=1,
-            order="date_to desc, id desc",
-        )
-        populations = reference.rank_populations or {}
-        if not populations:
-            return {}
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT l.indicator_id, l.raw_value
-                  FROM customer_grading_result r
-                  JOIN customer_grading_result_line l ON l.result_id = r.id
-                 WHERE r.run_id = %s AND r.partner_id = ANY(%s) AND NOT r.is_insufficient
-                   AND l.has_value AND l.indicator_id = ANY(%s)
-                """,
-                reference.id,
-                partner_ids,
-                [int(indicator_id) for indicator_id in populations],
-            )
-        )
-        for indicator_id, value in self.env.cr.fetchall():
-            scoring.remove_sorted(populations[str(indicator_id)], value)
-        return populations
 
     def _invalidate_results(self):
         """Forget what the cache holds of results: SQL has just written them."""
@@ -786,8 +699,3 @@ class CustomerGradingRun(models.Model):
                 "replaced_date": fields.Datetime.now(),
             }
         )
-
-    def _lowest_level_id(self):
-        """The id of the scheme's lowest grade, the one with the lowest minimum score."""
-        levels = self.scheme_id.sudo().level_ids
-        return levels and min(levels, key=lambda level: level.min_score).id

@@ -117,6 +117,12 @@ class CustomerGradingScheme(models.Model):
         self._check_levels()
         self.indicator_ids._check_scoring()
 
+    def _lowest_level(self):
+        """The scheme's lowest grade: the one with the lowest minimum score."""
+        self.ensure_one()
+        levels = self.sudo().level_ids  # the configuration, whoever grades
+        return levels and min(levels, key=lambda level: level.min_score)
+
     def _copy_for_company(self, company):
         """A copy of this scheme that belongs to ``company`` and is in force
         there from now on. The company's manual values follow their

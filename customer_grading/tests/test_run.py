@@ -276,7 +276,11 @@ class TestRun(GradingCase):
         self.assertEqual((run.progress, len(run.result_ids)), (1, 1))
         # a batch that fails is rolled back alone; the next call resumes
         with (
-            patch.object(type(Run), "_insert_lines", side_effect=ZeroDivisionError),
+            patch.object(
+                type(self.env["customer.grading.result"]),
+                "_insert_lines",
+                side_effect=ZeroDivisionError,
+            ),
             self.assertRaises(ZeroDivisionError),
         ):
             Run._cron_process_runs()
