@@ -2,7 +2,7 @@
     "name": "Customer Grading",
     "summary": "Score customers on weighted indicators, grade them A/B/C/D "
     "and keep the grade history by period",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Sales",
     "website": "https://github.com/customer-grading/customer_grading",
     "author": "customer_grading maintainers",
@@ -41,6 +41,7 @@
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
+        "wizard/customer_grading_result_override_views.xml",
         "views/customer_grading_menus.xml",
     ],
     "installable": True,

@@ -1,8 +1,17 @@
+from collections import defaultdict
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools import pg_arrays
+from ..tools import pg_arrays, scoring
+
+GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
+GROUP_USER = "customer_grading.group_customer_grading_user"
+# Before publication, the reviewers may still change a grade.
+OVERRIDABLE_STATES = ("computed", "review")
 
 # Grading columns of res.partner that applying a run writes, one value per company.
 PARTNER_GRADE_COLUMNS = (
@@ -48,13 +57,61 @@ class CustomerGradingResult(models.Model):
         help="The customer's salesperson when the run computed.",
     )
     score = fields.Float(digits=(16, 2), readonly=True, aggregator="avg")
+    previous_score = fields.Float(
+        digits=(16, 2),
+        readonly=True,
+        aggregator="avg",
+        help="The customer's score in force when the run computed.",
+    )
+    score_change = fields.Float(
+        digits=(16, 2),
+        readonly=True,
+        aggregator="avg",
+        help="Score minus the score in force when the run computed.",
+    )
+    score_move = fields.Float(
+        string="Score Move",
+        digits=(16, 2),
+        readonly=True,
+        help="How far the score moved, up or down, from the score in force.",
+    )
     level_id = fields.Many2one(
-        "customer.grading.level", string="Grade", readonly=True, ondelete="restrict"
+        "customer.grading.level",
+        string="Grade",
+        readonly=True,
+        ondelete="restrict",
+        tracking=True,
+        help="The grade this result gives: the computed grade, or its override.",
     )
     level_color = fields.Selection(related="level_id.color")
+    computed_level_id = fields.Many2one(
+        "customer.grading.level",
+        string="Computed Grade",
+        readonly=True,
+        ondelete="restrict",
+        help="The grade the score gives, before any override.",
+    )
     previous_level_id = fields.Many2one(
         "customer.grading.level", string="Previous Grade", readonly=True, ondelete="restrict"
     )
+    override_level_id = fields.Many2one(
+        "customer.grading.level",
+        string="Override Grade",
+        readonly=True,
+        ondelete="restrict",
+        tracking=True,
+        help="A grade a grading manager set instead of the computed one.",
+    )
+    override_reason = fields.Text(readonly=True, tracking=True)
+    override_until = fields.Date(
+        string="Override Until",
+        readonly=True,
+        tracking=True,
+        help="Runs up to this date keep the override; the first run after it grades the "
+        "customer normally. Empty: only this result is overridden.",
+    )
+    override_user_id = fields.Many2one("res.users", string="Overridden By", readonly=True)
+    override_date = fields.Datetime(string="Overridden On", readonly=True)
     trend = fields.Selection(
         [("new", "First grade"), ("up", "Upgraded"), ("same", "Unchanged"), ("down", "Downgraded")],
         readonly=True,
@@ -143,6 +200,71 @@ class CustomerGradingResult(models.Model):
                 )
 
     # ------------------------------------------------------------------
+    # Overrides
+    # ------------------------------------------------------------------
+
+    def action_override(self):
+        """Open the dialog giving this result another grade."""
+        self.ensure_one()
+        self._check_can_override()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Override Grade"),
+            "res_model": "customer.grading.result.override",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_result_id": self.id},
+        }
+
+    def action_remove_override(self):
+        """Give back the computed grade."""
+        self._check_can_override()
+        for result in self.filtered("override_level_id"):
+            result._set_override(result.override_level_id.browse(), False)
+        return True
+
+    def _check_can_override(self):
+        """Grading managers change grades of runs not published yet."""
+        if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
+            raise AccessError(self.env._("Only a grading manager overrides a grade."))
+        for result in self:
+            if result.run_id.state not in OVERRIDABLE_STATES:
+                raise UserError(
+                    self.env._(
+                        "The grade of %(customer)s can only be overridden before its run is "
+                        "published; once published, a grade changes through an appeal.",
+                        customer=result.partner_id.display_name,
+                    )
+                )
+
+    def _set_override(self, level, reason, until=False):
+        """Give this result ``level`` instead of its computed grade, for
+        ``reason`` (tracked on the result); without ``level``, go back to the
+        computed grade. The callers check who may do it and when. When the
+        result is the customer's grade in force, the customer's grade follows."""
+        self.ensure_one()
+        grade = level or self.computed_level_id
+        previous = self.previous_level_id
+        # results are read-only to everyone: written as superuser once the caller allowed it
+        self.sudo().write(
+            {
+                "override_level_id": level.id,
+                "override_reason": reason if level else False,
+                "override_until": until if level else False,
+                "override_user_id": self.env.uid if level else False,
+                "override_date": fields.Datetime.now() if level else False,
+                "level_id": grade.id,
+                "trend": scoring.trend(previous.min_score if previous else None, grade.min_score)
+                if grade
+                else False,
+            }
+        )
+        if self.is_current:
+            customer = self.partner_id.sudo().with_company(self.company_id)
+            customer.grading_level_id = grade
+            customer.grading_state = "graded" if grade else "insufficient"
+
+    # ------------------------------------------------------------------
     # Storage, in bulk: two INSERT statements per batch of a run
     # ------------------------------------------------------------------
 
@@ -150,32 +272,57 @@ class CustomerGradingResult(models.Model):
     def _insert_results(self, run, results):
         """Store a batch of ``run``'s results ``(partner, previous grade,
         insufficient, blacklisted, score, grade, trend)``; returns
-        ``{partner: result id}``."""
+        ``{partner: result id}``.
+
+        The customer's salesperson and score in force are read on the way,
+        and an override of its result in force that lasts until this run's
+        date or later is carried over (its grade, reason and author).
+        """
         columns = [pg_arrays.array_literal(column) for column in zip(*results, strict=True)]
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO customer_grading_result
                        (run_id, company_id, period_label, date_to, partner_id, user_id,
-                        previous_level_id, is_insufficient, is_blacklisted, score, level_id,
-                        trend)
+                        previous_level_id, previous_score, score_change, score_move,
+                        is_insufficient,
+                        is_blacklisted, score, computed_level_id, level_id, trend,
+                        override_level_id, override_reason, override_until,
+                        override_user_id, override_date)
                 SELECT %(run_id)s, %(company_id)s, %(period_label)s, %(date_to)s,
-                       t.partner_id,
-                       -- a subquery: index lookups, where a join would scan the partners
-                       (SELECT user_id FROM res_partner p WHERE p.id = t.partner_id),
-                       t.previous_level_id, t.insufficient,
-                       t.blacklisted, t.score, t.level_id, t.trend
+                       t.partner_id, p.user_id, t.previous_level_id, p.score,
+                       t.score - p.score, ABS(t.score - p.score), t.insufficient,
+                       t.blacklisted, t.score,
+                       t.level_id, COALESCE(o.override_level_id, t.level_id),
+                       CASE WHEN o.id IS NULL THEN t.trend
+                            WHEN previous.id IS NULL THEN 'new'
+                            WHEN overridden.min_score > previous.min_score THEN 'up'
+                            WHEN overridden.min_score < previous.min_score THEN 'down'
+                            ELSE 'same' END,
+                       o.override_level_id, o.override_reason, o.override_until,
+                       o.override_user_id, o.override_date
                   FROM unnest(%(partner_ids)s::int[], %(previous)s::int[], %(insufficient)s::bool[],
                               %(blacklisted)s::bool[], %(scores)s::numeric[], %(levels)s::int[],
                               %(trends)s::varchar[])
                        AS t(partner_id, previous_level_id, insufficient, blacklisted, score,
                             level_id, trend)
+                       -- index lookups of each customer, where a join would scan the partners
+                  JOIN LATERAL (
+                       SELECT c.user_id, (c.grading_score ->> %(key)s)::numeric AS score,
+                              (c.grading_result_id ->> %(key)s)::int AS result_id
+                         FROM res_partner c WHERE c.id = t.partner_id) p ON TRUE
+             LEFT JOIN customer_grading_result o
+                    ON o.id = p.result_id AND o.override_level_id IS NOT NULL
+                   AND o.override_until >= %(date_to)s
+             LEFT JOIN customer_grading_level overridden ON overridden.id = o.override_level_id
+             LEFT JOIN customer_grading_level previous ON previous.id = t.previous_level_id
              RETURNING partner_id, id
                 """,
                 run_id=run.id,
                 company_id=run.company_id.id,
                 period_label=run.period_label,
                 date_to=run.date_to,
+                key=str(run.company_id.id),
                 partner_ids=columns[0],
                 previous=columns[1],
                 insufficient=columns[2],
@@ -342,6 +489,63 @@ class CustomerGradingResult(models.Model):
                 }
             )
         Activity.create(values)
+
+    @api.model
+    def _notify_salespeople(self, run, limit=50):
+        """Once ``run`` is published: one notification to each salesperson of
+        customers whose grade changed, in their language, listing those
+        customers (up to ``limit``, then how many more), never one per
+        customer. Salespeople who may not open the run are left out."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT r.user_id, p.name, old.code, new.code,
+                       COUNT(*) OVER (PARTITION BY r.user_id)
+                  FROM customer_grading_result r
+                  JOIN res_partner p ON p.id = r.partner_id
+                  JOIN customer_grading_level old ON old.id = r.previous_level_id
+             LEFT JOIN customer_grading_level new ON new.id = r.level_id
+                 WHERE r.run_id = %s AND r.user_id IS NOT NULL
+                   AND r.level_id IS DISTINCT FROM r.previous_level_id
+              ORDER BY r.user_id, p.name
+                """,
+                run.id,
+            )
+        )
+        changes = defaultdict(list)
+        totals = {}
+        for user_id, name, old, new, total in self.env.cr.fetchall():
+            totals[user_id] = total
+            if len(changes[user_id]) < limit:
+                changes[user_id].append((name, old, new))
+        users = self.env["res.users"].sudo().browse(list(changes))
+        for user in users.filtered(lambda u: u.active and run.company_id in u.company_ids):
+            if not user._has_group(GROUP_USER):
+                continue
+            run_in_their_language = run.with_context(lang=user.lang)
+            _ = run_in_their_language.env._
+            lines = Markup("").join(
+                Markup("<li>%s: %s → %s</li>") % (name, old, new or _("insufficient data"))
+                for name, old, new in changes[user.id]
+            )
+            more = totals[user.id] - len(changes[user.id])
+            body = Markup("<p>%s</p><ul>%s</ul>") % (
+                _(
+                    "%(run)s is published: the grade of %(count)s of your customers changed.",
+                    run=run.display_name,
+                    count=totals[user.id],
+                ),
+                lines,
+            )
+            if more:
+                body += Markup("<p>%s</p>") % _(
+                    "… and %(count)s more: see the run's results.", count=more
+                )
+            run_in_their_language.message_notify(
+                partner_ids=user.partner_id.ids,
+                subject=_("Grades published: %(run)s", run=run.display_name),
+                body=body,
+            )
 
     @api.model
     def _log_grade_changes(self, run, changes):

@@ -1,9 +1,10 @@
 import logging
+from collections import Counter
 
 from psycopg2 import OperationalError
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
 
@@ -16,9 +17,12 @@ DEFAULT_BATCH_SIZE = 1000
 # no time limit per step: larger batches read the documents fewer times.
 SYNC_BATCH_FACTOR = 20
 
-# A full run of a period is being prepared in these states, then applied;
-# only the applied one is in force.
-PENDING_STATES = ("draft", "queued", "computing", "computed")
+GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
+REVIEW_ACTIVITY = "customer_grading.mail_activity_type_run_review"
+
+# A full run of a period is being prepared in these states, then published
+# ("applied"); only the published one is in force.
+PENDING_STATES = ("draft", "queued", "computing", "computed", "review")
 ACTIVE_STATES = (*PENDING_STATES, "applied")
 # The grade history: never recomputed, cancelled or deleted.
 HISTORY_STATES = ("applied", "replaced")
@@ -86,7 +90,8 @@ class CustomerGradingRun(models.Model):
             ("queued", "Queued"),
             ("computing", "Computing"),
             ("computed", "Computed"),
-            ("applied", "Applied"),
+            ("review", "In Review"),
+            ("applied", "Published"),
             ("replaced", "Replaced"),
             ("cancel", "Cancelled"),
         ],
@@ -110,7 +115,22 @@ class CustomerGradingRun(models.Model):
         "res.users", string="Started By", default=lambda self: self.env.user, readonly=True
     )
     computed_date = fields.Datetime(readonly=True, copy=False)
-    applied_date = fields.Datetime(readonly=True, copy=False)
+    review_required = fields.Boolean(related="company_id.grading_review_required")
+    submitted_by_id = fields.Many2one(
+        "res.users", string="Submitted By", readonly=True, copy=False, tracking=True
+    )
+    submitted_date = fields.Datetime(string="Submitted On", readonly=True, copy=False)
+    approved_by_id = fields.Many2one(
+        "res.users", string="Approved By", readonly=True, copy=False, tracking=True
+    )
+    approved_date = fields.Datetime(string="Approved On", readonly=True, copy=False)
+    review_note = fields.Text(
+        string="Reason for Sending Back",
+        copy=False,
+        tracking=True,
+        help="Why the reviewer sends the run back; required to send it back.",
+    )
+    applied_date = fields.Datetime(string="Published On", readonly=True, copy=False)
     replaced_by_id = fields.Many2one(
         "customer.grading.run",
         string="Replaced By",
@@ -150,6 +170,16 @@ class CustomerGradingRun(models.Model):
     insufficient_count = fields.Integer(compute="_compute_statistics")
     average_score = fields.Float(compute="_compute_statistics", digits=(16, 2))
     distribution = fields.Char(compute="_compute_statistics", help="Number of customers per grade.")
+    previous_distribution = fields.Char(
+        string="Distribution Before",
+        compute="_compute_statistics",
+        help="Number of the same customers per grade in force when the run computed.",
+    )
+    changed_count = fields.Integer(
+        string="Grade Changes",
+        compute="_compute_statistics",
+        help="Customers whose grade differs from the one in force when the run computed.",
+    )
     note = fields.Html()
 
     @api.depends("period_label", "is_partial", "partner_ids")
@@ -195,7 +225,7 @@ class CustomerGradingRun(models.Model):
             .sudo()
             ._read_group(
                 [("run_id", "in", self.ids)],
-                ["run_id", "level_id"],
+                ["run_id", "previous_level_id", "level_id"],
                 ["__count", "score:sum"],
             )
         )
@@ -203,21 +233,32 @@ class CustomerGradingRun(models.Model):
             rows = [row[1:] for row in groups if row[0] == run]
             # customers without data are kept out of the grade counts, unless
             # the scheme grades them anyway
-            graded = [(level, count, score) for level, count, score in rows if level]
-            per_level = {level: count for level, count, _score in graded}
-            run.result_count = sum(row[1] for row in rows)
+            per_level, before, changed, score = Counter(), Counter(), 0, 0.0
+            for previous, level, count, score_sum in rows:
+                if level:
+                    per_level[level] += count
+                    score += score_sum
+                if previous:
+                    before[previous] += count
+                if previous and previous != level:
+                    changed += count
+            run.result_count = sum(row[2] for row in rows)
             run.graded_count = sum(per_level.values())
             run.insufficient_count = run.result_count - run.graded_count
-            run.average_score = (
-                sum(score for _level, _count, score in graded) / run.graded_count
-                if run.graded_count
-                else 0.0
-            )
-            run.distribution = " · ".join(
-                f"{level.code}: {per_level[level]}"
-                for level in run.scheme_id.level_ids
-                if level in per_level
-            )
+            run.average_score = score / run.graded_count if run.graded_count else 0.0
+            run.distribution = run._distribution_label(per_level)
+            run.previous_distribution = run._distribution_label(before)
+            run.changed_count = changed
+
+    def _distribution_label(self, per_level):
+        """ "A: 8 · B: 6 · …" in the order of the scheme's grades, then of the others."""
+        levels = self.scheme_id.level_ids
+        levels |= self.env["customer.grading.level"].browse(
+            sorted(level.id for level in per_level if level not in levels)
+        )
+        return " · ".join(
+            f"{level.code}: {per_level[level]}" for level in levels if per_level.get(level)
+        )
 
     @api.constrains("period_label", "company_id", "state", "is_partial")
     def _check_period_unique(self):
@@ -291,24 +332,111 @@ class CustomerGradingRun(models.Model):
         self.env.ref("customer_grading.ir_cron_process_runs")._trigger()
 
     def action_apply(self):
-        """Give the computed grades to the customers."""
-        self.check_access("write")
+        """Publish the computed grades, where the company publishes without review."""
+        self._check_state("computed")
         for run in self:
-            if run.state != "computed":
+            if run.review_required:
                 raise UserError(
                     self.env._(
-                        "Only a computed run can be applied (%(run)s is %(state)s).",
+                        "%(company)s reviews grades before publication: submit %(run)s for "
+                        "review; a grading manager approves it, which publishes it.",
+                        company=run.company_id.name,
                         run=run.display_name,
-                        state=run._state_label(),
                     )
                 )
-            while run.state == "computed":
-                run._apply_step(run._batch_size() * SYNC_BATCH_FACTOR)
+        self._publish()
         return True
+
+    def action_submit_review(self):
+        """Submit computed runs to the grading managers' review."""
+        self._check_state("computed")
+        self._submit_review()
+        return True
+
+    def action_approve(self):
+        """Approve runs in review, which publishes them."""
+        self._check_state("review")
+        for run in self:
+            if run.company_id.grading_review_second_person and run.submitted_by_id == self.env.user:
+                raise UserError(
+                    self.env._(
+                        "%(run)s was submitted by you: with a second reviewer, another grading "
+                        "manager approves it.",
+                        run=run.display_name,
+                    )
+                )
+        self.write({"approved_by_id": self.env.uid, "approved_date": fields.Datetime.now()})
+        self.activity_feedback([REVIEW_ACTIVITY], feedback=self.env._("Approved and published."))
+        self._publish()
+        return True
+
+    def action_send_back(self):
+        """Send runs in review back to computed, with the reason in Reason for Sending Back."""
+        self._check_state("review")
+        for run in self:
+            if not run.review_note:
+                raise UserError(
+                    self.env._(
+                        "Give the reason for sending %(run)s back first.", run=run.display_name
+                    )
+                )
+        self.write({"state": "computed"})
+        self.activity_unlink([REVIEW_ACTIVITY])
+        return True
+
+    def _check_state(self, state):
+        """The user is a grading manager who may change these runs, all in ``state``."""
+        self.check_access("write")
+        if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
+            raise AccessError(self.env._("Only a grading manager reviews and publishes runs."))
+        for run in self:
+            if run.state != state:
+                raise UserError(
+                    self.env._(
+                        "%(run)s is %(state)s; this is done on a run that is %(expected)s.",
+                        run=run.display_name,
+                        state=run._state_label(),
+                        expected=dict(self._fields["state"]._description_selection(self.env))[
+                            state
+                        ],
+                    )
+                )
+
+    def _submit_review(self):
+        """Put the runs in review and give the company's grading managers one
+        activity each to review them (not the submitter when a second reviewer
+        is required)."""
+        submitter = self.env.user if not self.env.su else self.env.user.browse()
+        self.write(
+            {
+                "state": "review",
+                "submitted_by_id": submitter.id,
+                "submitted_date": fields.Datetime.now(),
+                "review_note": False,
+                "approved_by_id": False,
+                "approved_date": False,
+            }
+        )
+        for run in self:
+            reviewers = run.company_id._grading_managers()
+            if run.company_id.grading_review_second_person:
+                reviewers -= submitter
+            for reviewer in reviewers:
+                run.with_context(lang=reviewer.lang).activity_schedule(
+                    REVIEW_ACTIVITY, user_id=reviewer.id
+                )
+
+    def _publish(self):
+        """Give the grades of the runs to the customers, batch by batch, in
+        this transaction."""
+        for run in self:
+            while run.state in ("computed", "review"):
+                run._apply_step(run._batch_size() * SYNC_BATCH_FACTOR)
 
     def action_cancel(self):
         self._check_not_history()
         self.state = "cancel"
+        self.activity_unlink([REVIEW_ACTIVITY])
         return True
 
     def action_reset_to_draft(self):
@@ -359,6 +487,50 @@ class CustomerGradingRun(models.Model):
                         run=run.display_name,
                     )
                 )
+
+    def action_view_migration(self):
+        """The migration matrix: the run's customers, previous grade × new grade."""
+        action = self.action_view_results()
+        action.update(
+            {
+                "name": self.env._("Grade Migration"),
+                "view_mode": "pivot,list,form",
+                "views": [(False, "pivot"), (False, "list"), (False, "form")],
+                "context": {
+                    "default_run_id": self.id,
+                    "pivot_row_groupby": ["previous_level_id"],
+                    "pivot_column_groupby": ["level_id"],
+                    "pivot_measures": ["__count"],
+                },
+            }
+        )
+        return action
+
+    def action_view_biggest_moves(self):
+        """The run's customers whose score moved most, up or down."""
+        action = self.action_view_results()
+        action.update(
+            {
+                "name": self.env._("Biggest Score Moves"),
+                "view_mode": "list,form",
+                "views": [
+                    (
+                        self.env.ref("customer_grading.customer_grading_result_view_list_moves").id,
+                        "list",
+                    ),
+                    (False, "form"),
+                ],
+                "context": {"default_run_id": self.id},
+            }
+        )
+        return action
+
+    def action_view_without_data(self):
+        """The run's customers graded without data (insufficient data)."""
+        action = self.action_view_results()
+        action["name"] = self.env._("Graded Without Data")
+        action["context"] = {"default_run_id": self.id, "search_default_filter_insufficient": 1}
+        return action
 
     def action_view_results(self):
         self.ensure_one()
@@ -450,8 +622,10 @@ class CustomerGradingRun(models.Model):
             "|",
             ("state", "in", ("queued", "computing")),
             "&",
+            "&",
             ("state", "=", "computed"),
             ("auto_apply", "=", True),
+            ("company_id.grading_review_required", "=", False),
         ]
 
     def _process_step(self):
@@ -637,7 +811,10 @@ class CustomerGradingRun(models.Model):
         self.invalidate_recordset(["result_ids"])
 
     def _finish_compute(self):
+        """Computed: a scheduled run goes to review, or is published by the
+        next steps where the company publishes without review."""
         self.write({"state": "computed", "computed_date": fields.Datetime.now()})
+        self.filtered(lambda run: run.auto_apply and run.review_required)._submit_review()
 
     # ------------------------------------------------------------------
     # Application of the grades, in batches
@@ -673,6 +850,7 @@ class CustomerGradingRun(models.Model):
         ):
             self._replace_previous_runs()
             self.write({"state": "applied", "applied_date": fields.Datetime.now()})
+            self.env["customer.grading.result"]._notify_salespeople(self)
         return len(result_ids)
 
     def _replace_previous_runs(self):

@@ -32,6 +32,27 @@ class ResCompany(models.Model):
         help="Customers with no document in the period and no manual value get the "
         "lowest grade instead of being marked 'insufficient data'.",
     )
+    grading_review_required = fields.Boolean(
+        string="Review Grades Before Publication",
+        default=True,
+        help="A computed run is submitted for review; a grading manager approves it, which "
+        "publishes its grades, or sends it back. Off: computed runs are published directly.",
+    )
+    grading_review_second_person = fields.Boolean(
+        string="Second Reviewer",
+        help="The grading manager who submitted a run for review cannot approve it.",
+    )
+    grading_appeal_days = fields.Integer(
+        string="Appeal Window (days)",
+        default=15,
+        help="Days after a run's publication during which its grades may be appealed.",
+    )
+    grading_appeal_decision_days = fields.Integer(
+        string="Appeal Decision Within (days)",
+        default=10,
+        help="An appeal not decided this many days after it was submitted is escalated "
+        "to the company's grading managers.",
+    )
     grading_blacklist_blocks_quotations = fields.Boolean(
         string="Blacklist Blocks Quotations",
         help="Refuse new quotations for blacklisted customers, not only confirmations.",
@@ -91,6 +112,18 @@ class ResCompany(models.Model):
                     self.env._(
                         "The reference period of %(company)s must last at least one month "
                         "and its review interval at least one day.",
+                        company=company.name,
+                    )
+                )
+
+    @api.constrains("grading_appeal_days", "grading_appeal_decision_days")
+    def _check_grading_appeal_days(self):
+        for company in self:
+            if company.grading_appeal_days < 0 or company.grading_appeal_decision_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "The appeal window of %(company)s cannot be negative, and its appeals "
+                        "must be decided within one day or more.",
                         company=company.name,
                     )
                 )

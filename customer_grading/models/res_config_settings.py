@@ -25,6 +25,16 @@ class ResConfigSettings(models.TransientModel):
     grading_grade_insufficient_data = fields.Boolean(
         related="company_id.grading_grade_insufficient_data", readonly=False
     )
+    grading_review_required = fields.Boolean(
+        related="company_id.grading_review_required", readonly=False
+    )
+    grading_review_second_person = fields.Boolean(
+        related="company_id.grading_review_second_person", readonly=False
+    )
+    grading_appeal_days = fields.Integer(related="company_id.grading_appeal_days", readonly=False)
+    grading_appeal_decision_days = fields.Integer(
+        related="company_id.grading_appeal_decision_days", readonly=False
+    )
     grading_blacklist_blocks_quotations = fields.Boolean(
         related="company_id.grading_blacklist_blocks_quotations", readonly=False
     )

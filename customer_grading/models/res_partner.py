@@ -447,17 +447,27 @@ class ResPartner(models.Model):
             )
         )
         run.action_compute()
-        run.action_apply()
+        if run.review_required:
+            run.action_submit_review()
+            message = self.env._(
+                "%(count)s customer(s) graded: %(grades)s. The run is submitted for review: "
+                "the grades are published once a grading manager approves it.",
+                count=len(partners),
+                grades=run.distribution or "-",
+            )
+        else:
+            run.action_apply()
+            message = self.env._(
+                "%(count)s customer(s) graded: %(grades)s.",
+                count=len(partners),
+                grades=run.distribution or "-",
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": self.env._(
-                    "%(count)s customer(s) graded: %(grades)s.",
-                    count=len(partners),
-                    grades=run.distribution or "-",
-                ),
+                "message": message,
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

@@ -5,6 +5,7 @@ from . import (
     test_company_settings,
     test_history,
     test_install,
+    test_lifecycle,
     test_manual_values,
     test_measures,
     test_performance,

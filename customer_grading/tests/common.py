@@ -26,6 +26,8 @@ class GradingCase(AccountTestInvoicingCommon):
         cls.company = cls.env.company
         cls.scheme = cls.env.ref("customer_grading.scheme_standard")
         cls.company.grading_scheme_id = cls.scheme
+        # the tests of grading publish computed runs directly (see test_lifecycle)
+        cls.company.grading_review_required = False
         cls.levels = {level.code: level for level in cls.scheme.level_ids}
         cls.indicators = {indicator.code: indicator for indicator in cls.scheme.indicator_ids}
         cls.term_30 = cls.env["account.payment.term"].create(
@@ -205,12 +207,13 @@ class GradingCase(AccountTestInvoicingCommon):
             lambda line: line.indicator_id.code == code
         )
 
-    def _use_manual_scheme(self, weights):
+    @classmethod
+    def _use_manual_scheme(cls, weights):
         """A scheme of manual 0–100 indicators only, to aim scores precisely."""
-        scheme = self.env["customer.grading.scheme"].create(
+        scheme = cls.env["customer.grading.scheme"].create(
             {
                 "name": "Manual",
-                "company_id": self.company.id,
+                "company_id": cls.company.id,
                 "dimension_ids": [
                     Command.create(
                         {
@@ -239,5 +242,5 @@ class GradingCase(AccountTestInvoicingCommon):
                 ],
             }
         )
-        self.company.grading_scheme_id = scheme
+        cls.company.grading_scheme_id = scheme
         return scheme

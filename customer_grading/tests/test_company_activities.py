@@ -22,6 +22,7 @@ class TestCompanyActivities(VisitCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.other = cls.setup_other_company(name="Second Grading Co")["company"]
+        cls.other.grading_review_required = False
         cls.other.grading_scheme_id = cls.scheme
         cls.other_manager = new_test_user(
             cls.env,

@@ -12,7 +12,8 @@ from .common import DATE_TO, GradingCase
 # breaks these budgets. A batch also reads, once, the time zone that cuts the
 # period's orders and the rounding of the company currency.
 COMPUTE_BATCH_QUERIES = 20
-APPLY_BATCH_QUERIES = 7
+# the last batch also reads the grade changes to notify the salespeople
+APPLY_BATCH_QUERIES = 8
 
 
 @tagged("post_install", "-at_install", "is_query_count")
@@ -122,16 +123,23 @@ class TestConcurrentEdit(TransactionCase):
         env["customer.grading.value"].create(
             {"partner_id": partner.id, "indicator_id": indicator.id, "value": 90}
         )
+        # the scheduler publishes at once where the company publishes without review
+        review_required = env.company.grading_review_required
+        env.company.grading_review_required = False
         run = env["customer.grading.run"].create(
             {"date_to": DATE_TO, "partner_ids": [Command.set(partner.ids)], "auto_apply": True}
         )
         run.action_compute()
         env.cr.commit()
-        self.addCleanup(self._delete, partner.id, run.id)
+        self.addCleanup(self._delete, partner.id, run.id, env.company.id, review_required)
         return run, partner
 
-    def _delete(self, partner_id, run_id):
+    def _delete(self, partner_id, run_id, company_id, review_required):
         with odoo.sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            cr.execute(
+                "UPDATE res_company SET grading_review_required = %s WHERE id = %s",
+                [review_required, company_id],
+            )
             cr.execute("DELETE FROM customer_grading_run WHERE id = %s", [run_id])
             cr.execute("DELETE FROM customer_grading_value WHERE partner_id = %s", [partner_id])
             cr.execute(

@@ -185,6 +185,7 @@ class TestRun(GradingCase):
 
     def test_grades_are_per_company(self):
         other = self.setup_other_company(name="Grading Co 2")["company"]
+        other.grading_review_required = False
         other.grading_scheme_id = self.scheme
         self._invoice(self.small, 500000, date(2026, 5, 1), company=other)
         self._run().action_apply()
@@ -214,7 +215,7 @@ class TestRun(GradingCase):
         self.assertFalse(run.result_ids)
         run.action_compute()
         run.action_apply()
-        with self.assertRefused(UserError, "Only a computed run"):
+        with self.assertRefused(UserError, "is Published; this is done on a run that is Computed"):
             run.action_apply()
         with self.assertRefused(UserError, "grade history"):
             run.action_cancel()

@@ -51,6 +51,9 @@ def _move_visit_reminders(env):
     visit_due = env.ref("customer_grading.mail_activity_type_visit_due", raise_if_not_found=False)
     if not visit_due:
         return
+    visit_due.res_model = "customer.grading.visit.compliance"
+    elimination = env.ref("customer_grading.mail_activity_type_elimination_review")
+    elimination.res_model = "customer.grading.result"
     env["mail.activity"].search(
         [("res_model", "=", "res.partner"), ("activity_type_id", "=", visit_due.id)]
     ).unlink()

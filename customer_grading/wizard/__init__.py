@@ -1,0 +1,1 @@
+from . import customer_grading_result_override
