@@ -850,7 +850,8 @@ class CustomerGradingRun(models.Model):
         ):
             self._replace_previous_runs()
             self.write({"state": "applied", "applied_date": fields.Datetime.now()})
-            self.env["customer.grading.result"]._notify_salespeople(self)
+            if not self.is_partial:  # a re-grading on demand tells the manager who asked
+                self.env["customer.grading.result"]._notify_salespeople(self)
         return len(result_ids)
 
     def _replace_previous_runs(self):

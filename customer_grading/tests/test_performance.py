@@ -12,8 +12,7 @@ from .common import DATE_TO, GradingCase
 # breaks these budgets. A batch also reads, once, the time zone that cuts the
 # period's orders and the rounding of the company currency.
 COMPUTE_BATCH_QUERIES = 20
-# the last batch also reads the grade changes to notify the salespeople
-APPLY_BATCH_QUERIES = 8
+APPLY_BATCH_QUERIES = 7
 
 
 @tagged("post_install", "-at_install", "is_query_count")
