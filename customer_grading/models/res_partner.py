@@ -80,6 +80,12 @@ class ResPartner(models.Model):
     grading_can_see_details = fields.Boolean(
         compute="_compute_grading_breakdown", groups=GROUP_USER
     )
+    grading_override_reason = fields.Text(
+        string="Grade Overridden",
+        compute="_compute_grading_breakdown",
+        groups=GROUP_USER,
+        help="Why a grading manager gave the grade in force instead of the computed one.",
+    )
     grading_history_ids = fields.One2many(
         "customer.grading.result",
         "partner_id",
@@ -188,6 +194,7 @@ class ResPartner(models.Model):
             partner.grading_dimension_ids = result.dimension_ids
             partner.grading_next_level_id = result.next_level_id
             partner.grading_points_to_next_level = result.points_to_next_level
+            partner.grading_override_reason = result.override_reason
 
     @api.depends_context("company")
     def _compute_grading_scheme_id(self):

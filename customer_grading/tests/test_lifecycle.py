@@ -48,6 +48,11 @@ class TestOverride(GradingCase):
         run.action_apply()
         self.assertEqual(self.customer.grading_level_id.code, "B")
         self.assertEqual(self.customer.grading_result_id, result)
+        # the reason shows to those who see the customer's breakdown only
+        self.assertEqual(
+            self.customer.with_user(self.salesman_1).grading_override_reason, "Strategic account"
+        )
+        self.assertFalse(self.customer.with_user(self.salesman_2).grading_override_reason)
         # published: an override goes through an appeal now
         with self.assertRefused(UserError, "only be overridden before its run is published"):
             result.with_user(self.manager).action_override()

@@ -164,6 +164,7 @@ class CustomerGradingDemo(models.AbstractModel):
         self._demo_grade(env, today)
         self._demo_visits(env, rng, partners, today)
         self._demo_receivable_review(env, rng, today)
+        self._demo_run_in_review(env)
         return True
 
     @api.model
@@ -540,11 +541,30 @@ class CustomerGradingDemo(models.AbstractModel):
             )
 
     def _demo_grade(self, env, today):
-        """Grade the two quarters that ended, oldest first, and apply them."""
-        Run = env["customer.grading.run"]
+        """Grade the two quarters that ended, oldest first: the grading
+        manager computes and submits each run, and approves it, which
+        publishes it (the company reviews grades before publication)."""
+        manager = env["res.users"].search([("login", "=", MANAGER_LOGIN)])
+        Run = env["customer.grading.run"].with_user(manager)
         _first, last_end = periods.last_ended_quarter(today)
         _first, previous_end = periods.last_ended_quarter(last_end)
         for date_to in (previous_end, last_end):
             run = Run.create({"date_to": date_to})
             run.action_compute()
-            run.action_apply()
+            run.action_submit_review()
+            run.action_approve()
+
+    def _demo_run_in_review(self, env):
+        """The last quarter graded again, waiting for review, one grade overridden."""
+        manager = env["res.users"].search([("login", "=", MANAGER_LOGIN)])
+        published = env["customer.grading.run"].search(
+            [("state", "=", "applied"), ("is_partial", "=", False)], limit=1
+        )
+        action = published.with_user(manager).action_regrade_period()
+        run = env["customer.grading.run"].with_user(manager).browse(action["res_id"])
+        run.note = "Graded again after the manual indicators were reviewed."
+        run.action_compute()
+        result = run.result_ids.filtered(lambda result: result.level_id.code == "C")[:1]
+        better = run.scheme_id.level_ids.filtered(lambda level: level.code == "B")
+        result._set_override(better, "Framework contract signed for next year: kept as B.")
+        run.action_submit_review()
