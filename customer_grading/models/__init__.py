@@ -1,4 +1,5 @@
 from . import (
+    customer_grading_appeal,
     customer_grading_blacklist,
     customer_grading_dimension,
     customer_grading_engine,

@@ -147,6 +147,7 @@ class CustomerGradingResult(models.Model):
         digits=(16, 2),
         help="Points the customer lacks to reach the next grade.",
     )
+    appeal_count = fields.Integer(compute="_compute_appeal_count", string="Appeals")
 
     @api.depends("partner_id", "company_id")
     def _compute_is_current(self):
@@ -177,6 +178,16 @@ class CustomerGradingResult(models.Model):
             result.points_to_next_level = (
                 round(better[0].min_score - result.score, 2) if better and result.level_id else 0.0
             )
+
+    def _compute_appeal_count(self):
+        # the appeals the user may read
+        counts = dict(
+            self.env["customer.grading.appeal"]._read_group(
+                [("result_id", "in", self.ids)], ["result_id"], ["__count"]
+            )
+        )
+        for result in self:
+            result.appeal_count = counts.get(result, 0)
 
     @api.model
     def _check_unused(self, records, references):
@@ -263,6 +274,33 @@ class CustomerGradingResult(models.Model):
             customer = self.partner_id.sudo().with_company(self.company_id)
             customer.grading_level_id = grade
             customer.grading_state = "graded" if grade else "insufficient"
+
+    # ------------------------------------------------------------------
+    # Appeals
+    # ------------------------------------------------------------------
+
+    def action_appeal(self):
+        """Open a new appeal on this published grade in force, or say why it
+        cannot be appealed."""
+        self.ensure_one()
+        self.env["customer.grading.appeal"]._check_appealable(self)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Appeal"),
+            "res_model": "customer.grading.appeal",
+            "view_mode": "form",
+            "target": "current",
+            "context": {"default_result_id": self.id},
+        }
+
+    def action_view_appeals(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_grading.customer_grading_appeal_action"
+        )
+        action["domain"] = [("result_id", "=", self.id)]
+        action["context"] = {"default_result_id": self.id}
+        return action
 
     # ------------------------------------------------------------------
     # Storage, in bulk: two INSERT statements per batch of a run

@@ -508,6 +508,14 @@ class ResPartner(models.Model):
             },
         }
 
+    def action_grading_appeal(self):
+        """Appeal the customer's grade in force in the current company."""
+        self.ensure_one()
+        result = self.commercial_partner_id.grading_result_id
+        if not result:
+            raise UserError(self.env._("%(customer)s has no grade to appeal.", customer=self.name))
+        return result.action_appeal()
+
     def action_grading_open_history(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
