@@ -1,4 +1,5 @@
 from . import (
+    test_appeal,
     test_blacklist,
     test_blacklist_keys,
     test_company_activities,

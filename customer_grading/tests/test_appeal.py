@@ -65,7 +65,9 @@ class TestAppeal(GradingCase):
             appeal.action_submit()
         return appeal
 
-    def _decide(self, appeal, action, decision="Contract checked: the volumes are there.", user=None):
+    def _decide(
+        self, appeal, action, decision="Contract checked: the volumes are there.", user=None
+    ):
         appeal = appeal.with_user(user or self.manager)
         if decision:
             appeal.decision = decision
@@ -79,12 +81,16 @@ class TestAppeal(GradingCase):
 
     def _notifications(self, partner, model="customer.grading.appeal"):
         # addressed to the partner alone: read as superuser
-        return self.env["mail.message"].sudo().search(
-            [
-                ("message_type", "=", "user_notification"),
-                ("partner_ids", "in", partner.ids),
-                ("model", "=", model),
-            ]
+        return (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("message_type", "=", "user_notification"),
+                    ("partner_ids", "in", partner.ids),
+                    ("model", "=", model),
+                ]
+            )
         )
 
     # --- filing and submitting ------------------------------------------
@@ -107,7 +113,9 @@ class TestAppeal(GradingCase):
             )
             appeal.action_submit()
         self.assertEqual(appeal.state, "submitted")
-        self.assertEqual((appeal.level_id, appeal.decided_level_id), tuple(self.levels[c] for c in "CB"))
+        self.assertEqual(
+            (appeal.level_id, appeal.decided_level_id), tuple(self.levels[c] for c in "CB")
+        )
         self.assertTrue(appeal.date_submitted)
         activity = self._activities(appeal)
         self.assertEqual(
@@ -121,22 +129,28 @@ class TestAppeal(GradingCase):
 
     def test_appeal_after_the_window_refused(self):
         run = self._publish()
-        with freeze_time("2026-10-21 09:00:00"):
-            with self.assertRefused(UserError, "appeal window of .* closed on 10/20/2026"):
-                self._appeal(run)
+        with (
+            freeze_time("2026-10-21 09:00:00"),
+            self.assertRefused(UserError, "appeal window of .* closed on 10/20/2026"),
+        ):
+            self._appeal(run)
         # a draft filed in time is submitted in time
         with freeze_time(LAST_DAY):
             appeal = self._appeal(run)
-        with freeze_time("2026-10-21 09:00:00"):
-            with self.assertRefused(UserError, "closed on 10/20/2026"):
-                appeal.with_user(self.salesman_1).action_submit()
+        with (
+            freeze_time("2026-10-21 09:00:00"),
+            self.assertRefused(UserError, "closed on 10/20/2026"),
+        ):
+            appeal.with_user(self.salesman_1).action_submit()
 
     def test_window_follows_the_company_setting(self):
         self.company.grading_appeal_days = 3
         run = self._publish()
-        with freeze_time("2026-10-09 09:00:00"):
-            with self.assertRefused(UserError, "closed on 10/08/2026"):
-                self._appeal(run)
+        with (
+            freeze_time("2026-10-09 09:00:00"),
+            self.assertRefused(UserError, "closed on 10/08/2026"),
+        ):
+            self._appeal(run)
 
     def test_appeal_on_run_not_published_refused(self):
         run = self._run()  # computed, not published
@@ -254,14 +268,14 @@ class TestAppeal(GradingCase):
         self.assertIn("accepted", notification.subject)
         self.assertIn("Contract checked", notification.body)
         # the decision is in the appeal's chatter
-        self.assertTrue(
-            appeal.message_ids.filtered(lambda m: "Contract checked" in (m.body or ""))
-        )
+        self.assertTrue(appeal.message_ids.filtered(lambda m: "Contract checked" in (m.body or "")))
 
     def test_accept_with_another_grade(self):
         run = self._publish()
         appeal = self._submitted(run).with_user(self.manager)
-        appeal.write({"decision": "Even better than asked.", "decided_level_id": self.levels["A"].id})
+        appeal.write(
+            {"decision": "Even better than asked.", "decided_level_id": self.levels["A"].id}
+        )
         appeal.action_accept()
         self.assertEqual(self._result(run, self.customer).level_id, self.levels["A"])
         self.assertEqual(self.customer.grading_level_id, self.levels["A"])
@@ -446,4 +460,6 @@ class TestAppeal(GradingCase):
         run = self._publish()
         with freeze_time("2026-10-06 09:00:00"):
             action = self.customer.with_user(self.salesman_1).action_grading_appeal()
-        self.assertEqual(action["context"]["default_result_id"], self._result(run, self.customer).id)
+        self.assertEqual(
+            action["context"]["default_result_id"], self._result(run, self.customer).id
+        )

@@ -162,6 +162,7 @@ class CustomerGradingDemo(models.AbstractModel):
         self._demo_sales_team(env, users)
         self._demo_blacklist(env, partners, users, today)
         self._demo_grade(env, today)
+        self._demo_appeals(env, users)
         self._demo_visits(env, rng, partners, today)
         self._demo_receivable_review(env, rng, today)
         self._demo_run_in_review(env)
@@ -568,3 +569,62 @@ class CustomerGradingDemo(models.AbstractModel):
         better = run.scheme_id.level_ids.filtered(lambda level: level.code == "B")
         result._set_override(better, "Framework contract signed for next year: kept as B.")
         run.action_submit_review()
+
+    def _demo_appeals(self, env, users):
+        """Two appeals on the last published quarter: one waiting for the
+        grading manager's decision, one she accepted."""
+        Appeal = env["customer.grading.appeal"]
+        if Appeal.search_count([], limit=1):
+            return
+        manager = env["res.users"].search([("login", "=", MANAGER_LOGIN)])
+        run = env["customer.grading.run"].search(
+            [("state", "=", "applied"), ("is_partial", "=", False)], limit=1
+        )
+        requests = [
+            (
+                users[1],
+                "Signed a three-year framework agreement in the last weeks of the quarter; "
+                "the orders start next month and are not in the figures yet.",
+                None,
+            ),
+            (
+                users[0],
+                "Two large orders were invoiced a few days after the quarter closed; with "
+                "them the customer is well above the threshold.",
+                "Checked the invoices of the first week of this quarter: the volumes are "
+                "there. Grade raised for this period; the next run grades them normally.",
+            ),
+        ]
+        for user, reason, decision in requests:
+            result = self._demo_appealable_result(run, user)
+            if not result:
+                continue
+            better = result.scheme_id.level_ids.filtered(
+                lambda level, r=result: level.min_score > r.level_id.min_score
+            ).sorted("min_score")[:1]
+            appeal = Appeal.with_user(user).create(
+                {
+                    "result_id": result.id,
+                    "requested_level_id": better.id,
+                    "indicator_ids": [Command.set(result.line_ids[:1].indicator_id.ids)],
+                    "reason": reason,
+                }
+            )
+            appeal.action_submit()
+            if decision:
+                appeal.with_user(manager).write({"decision": decision})
+                appeal.with_user(manager).action_accept()
+
+    def _demo_appealable_result(self, run, user):
+        """The result in force of ``run`` with the best score of ``user``'s
+        customers below the highest grade."""
+        top = run.scheme_id.level_ids.sorted("min_score")[-1:]
+        results = run.result_ids.filtered(
+            lambda result: (
+                result.partner_id.user_id == user
+                and result.level_id
+                and result.level_id != top
+                and result.is_current
+            )
+        )
+        return results.sorted("score", reverse=True)[:1]
