@@ -530,14 +530,14 @@ class CustomerGradingAppeal(models.Model):
             )
 
     def _close_decided(self):
-        """The decision in each appeal's chatter (the feedback of its
-        activities, which are done), and once to the appellant."""
+        """The decision in each appeal's chatter (a note: the followers are
+        not notified), its activities done, and the decision once to the
+        appellant."""
         for appeal in self:
-            summary = appeal._decision_summary()
-            if appeal.activity_ids:
-                appeal.activity_ids.action_feedback(feedback=summary)
-            else:
-                appeal.message_post(body=plaintext2html(summary), subtype_xmlid="mail.mt_note")
+            appeal.message_post(
+                body=plaintext2html(appeal._decision_summary()), subtype_xmlid="mail.mt_note"
+            )
+            appeal.activity_ids.action_feedback()
             appeal._notify_appellant()
 
     def _decision_summary(self):

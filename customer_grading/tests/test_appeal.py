@@ -48,9 +48,11 @@ class TestAppeal(GradingCase):
             run.action_apply()
         return run
 
-    def _appeal(self, run, user=None, customer=None, level="B", reason="Signed a 3-year contract"):
+    def _appeal(
+        self, run, user=None, customer=None, level="B", reason="Signed a 3-year contract", **context
+    ):
         result = self._result(run, customer or self.customer)
-        return self.Appeal.with_user(user or self.salesman_1).create(
+        return self.Appeal.with_user(user or self.salesman_1).with_context(**context).create(
             {
                 "result_id": result.id,
                 "requested_level_id": self.levels[level].id,
@@ -245,7 +247,11 @@ class TestAppeal(GradingCase):
 
     def test_accept_overrides_the_grade_and_notifies_the_appellant(self):
         run = self._publish()
-        appeal = self._submitted(run)
+        # with the chatter's followers and tracking, as in use
+        appeal = self._submitted(
+            run, tracking_disable=False, mail_notrack=False, mail_create_nosubscribe=False
+        )
+        self.assertIn(self.salesman_1.partner_id, appeal.message_partner_ids)
         result = self._result(run, self.customer)
         with freeze_time("2026-10-22 09:00:00"):
             self._decide(appeal, "action_accept")
@@ -267,6 +273,19 @@ class TestAppeal(GradingCase):
         self.assertEqual(notification.res_id, appeal.id)
         self.assertIn("accepted", notification.subject)
         self.assertIn("Contract checked", notification.body)
+        # once: the chatter note and the activity done notify no follower
+        inbox = (
+            self.env["mail.notification"]
+            .sudo()
+            .search(
+                [
+                    ("res_partner_id", "=", self.salesman_1.partner_id.id),
+                    ("mail_message_id.model", "=", appeal._name),
+                    ("mail_message_id.res_id", "=", appeal.id),
+                ]
+            )
+        )
+        self.assertEqual(inbox.mail_message_id, notification)
         # the decision is in the appeal's chatter
         self.assertTrue(appeal.message_ids.filtered(lambda m: "Contract checked" in (m.body or "")))
 
