@@ -52,13 +52,17 @@ class TestAppeal(GradingCase):
         self, run, user=None, customer=None, level="B", reason="Signed a 3-year contract", **context
     ):
         result = self._result(run, customer or self.customer)
-        return self.Appeal.with_user(user or self.salesman_1).with_context(**context).create(
-            {
-                "result_id": result.id,
-                "requested_level_id": self.levels[level].id,
-                "indicator_ids": [Command.set(self.indicator.ids)],
-                "reason": reason,
-            }
+        return (
+            self.Appeal.with_user(user or self.salesman_1)
+            .with_context(**context)
+            .create(
+                {
+                    "result_id": result.id,
+                    "requested_level_id": self.levels[level].id,
+                    "indicator_ids": [Command.set(self.indicator.ids)],
+                    "reason": reason,
+                }
+            )
         )
 
     def _submitted(self, run, user=None, **values):
