@@ -472,6 +472,8 @@ class CustomerGradingAppeal(models.Model):
                     appeal=appeal.name,
                     decision=appeal.decision.strip(),
                 ),
+                # kept if the period is graded again; the next period grades normally
+                until=appeal.run_id.date_to,
             )
         self._close_decided()
         return True

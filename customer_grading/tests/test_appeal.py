@@ -269,7 +269,7 @@ class TestAppeal(GradingCase):
             f"Appeal {appeal.name} accepted: Contract checked: the volumes are there.",
         )
         self.assertEqual(result.override_user_id, self.manager)
-        self.assertFalse(result.override_until)
+        self.assertEqual(result.override_until, result.run_id.date_to)  # kept by a re-grading
         self.assertEqual(self.customer.grading_level_id, self.levels["B"])
         self.assertFalse(self._activities(appeal))  # done
         notification = self._notifications(self.salesman_1.partner_id)
