@@ -45,7 +45,7 @@ class CustomerGradingEngine(models.AbstractModel):
         """
         specs = self._indicator_specs(scheme)
         measured, active = self.env["customer.grading.measure"]._measure(
-            company, partner_ids, date_from, date_to, total_margin
+            company, partner_ids, date_from, date_to, total_margin, self._measures(specs)
         )
         manual = self._manual_values(company, partner_ids, specs)
         manual_partners = {partner_id for partner_id, _indicator in manual}
@@ -143,7 +143,7 @@ class CustomerGradingEngine(models.AbstractModel):
             date_from,
             date_to,
             total_margin,
-            payments=False,
+            self._measures(specs),
             whole_company=True,
         )
         manual = self._manual_values(company, partner_ids, specs)
@@ -170,9 +170,15 @@ class CustomerGradingEngine(models.AbstractModel):
                 "measure": indicator.measure,
                 "weight": indicator.weight,
                 "params": indicator._scoring_params(),
+                "rank": indicator._rank_options(),
             }
             for indicator in scheme.sudo().indicator_ids.filtered("weight")
         ]
+
+    @api.model
+    def _measures(self, specs):
+        """The codes of the measures the automatic indicators of ``specs`` use."""
+        return {spec["measure"] for spec in specs if spec["source"] == "auto"}
 
     @api.model
     def _rank_specs(self, scheme):
@@ -235,7 +241,7 @@ class CustomerGradingEngine(models.AbstractModel):
             return params["missing"]  # re-graded before any full run: no one to compare with
         # a full run's population holds the customer itself, unless it has no data
         return scoring.score_rank_sorted(
-            raw, population, includes_self=among_themselves and not insufficient
+            raw, population, includes_self=among_themselves and not insufficient, **spec["rank"]
         )
 
     @api.model

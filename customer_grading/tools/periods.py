@@ -61,6 +61,23 @@ def day_start_utc(day, tz_name):
     return local.astimezone(pytz.utc).replace(tzinfo=None)
 
 
+def local_day(moment, tz_name):
+    """The day, in the time zone ``tz_name`` (UTC when empty or unknown), of
+    the naive UTC datetime ``moment``."""
+    try:
+        zone = pytz.timezone(tz_name or "UTC")
+    except pytz.UnknownTimeZoneError:
+        return moment.date()
+    return pytz.utc.localize(moment).astimezone(zone).date()
+
+
+def days_since(day, dates):
+    """Days from the latest of ``dates`` (``None`` ignored) to ``day``;
+    ``None`` when there is no date at all."""
+    known = [known_day for known_day in dates if known_day]
+    return (day - max(known)).days if known else None
+
+
 def visit_period(day, period="month"):
     """First and last day of the calendar month or quarter containing ``day``."""
     if period == "quarter":
