@@ -31,6 +31,15 @@ def last_ended_quarter(today):
     return quarter_bounds(year, quarter - 1)
 
 
+def ended_quarters(today, count):
+    """``(first day, last day)`` of the ``count`` quarters that ended before
+    ``today``'s quarter, the latest first."""
+    quarters = [last_ended_quarter(today)]
+    while len(quarters) < count:
+        quarters.append(last_ended_quarter(quarters[-1][0]))
+    return quarters
+
+
 def reference_period(date_to, months=12):
     """The ``months`` months ending on ``date_to`` (both days included)."""
     return date_to + timedelta(days=1) - relativedelta(months=months), date_to
