@@ -93,7 +93,10 @@ class CustomerGradingPreview(models.Model):
 
     @api.model
     def _default_date_to(self):
-        return periods.last_ended_quarter(self.env.company._grading_today())[1]
+        """The end of the last quarter that ended, in the company's time zone."""
+        company_id = self.env.context.get("default_company_id")
+        company = self.env["res.company"].browse(company_id) if company_id else self.env.company
+        return periods.last_ended_quarter(company._grading_today())[1]
 
     @api.depends("scheme_id.name", "period_label")
     def _compute_name(self):
