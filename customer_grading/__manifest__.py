@@ -34,6 +34,7 @@
         "views/customer_grading_result_views.xml",
         "views/customer_grading_run_views.xml",
         "views/customer_grading_appeal_views.xml",
+        "views/customer_grading_preview_views.xml",
         "views/customer_grading_blacklist_views.xml",
         "views/customer_grading_visit_views.xml",
         "report/customer_grading_visit_report.xml",

@@ -3,8 +3,9 @@
 
 Creates a database with the addon, loads synthetic but valid sales and
 accounting data with SQL bulk inserts, then measures a full grading run
-against one hand-written grouped SQL statement (the floor), the scheduled
-action's batches, one customer graded on demand, and the customer list and
+against one hand-written grouped SQL statement (the floor), a what-if
+preview of the standard scheme and of the RFM preset, the scheduled action's
+batches, one customer graded on demand, and the customer list and
 form. Prints one table; the database is dropped unless ``--keep`` is given.
 """
 
@@ -566,6 +567,8 @@ def measure(db):
         _reset_grades(env)
         out.update(_volumes(env))
         run, out["full"] = _full_run(env)
+        out["preview"] = _preview(env, env.ref("customer_grading.scheme_standard"))
+        out["preview_rfm"] = _preview(env, env.ref("customer_grading.scheme_rfm"))
         out["visits"] = _visit_reminders(env)
         rows, out["floor"] = _floor(env, run.company_id)
         sample = _sample(env, run)
@@ -621,7 +624,9 @@ def _full_run(env):
     memory_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with measured(env.cr) as computed:
         run = Run.create({"date_to": RUN_DATE})
-        run.action_compute()
+        with measured(env.cr) as compute:
+            run.action_compute()
+            env.flush_all()
         run.action_submit_review()
         env.flush_all()
     with measured(env.cr) as published:
@@ -629,6 +634,8 @@ def _full_run(env):
         env.flush_all()
     full = {key: computed[key] + published[key] for key in ("seconds", "queries")}
     full["publish"] = published
+    full["compute_seconds"] = compute["seconds"]
+    full["compute_queries"] = compute["queries"]
     full["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     full["peak_before_mb"] = memory_before / 1024
     full["customers"] = len(run.result_ids)
@@ -636,6 +643,36 @@ def _full_run(env):
     # statistics for the comparison queries below (autovacuum may not have run yet)
     env.cr.execute("ANALYZE customer_grading_result, customer_grading_result_line")
     return run, full
+
+
+def _preview(env, scheme):
+    """A what-if preview over all customers of the main company with
+    ``scheme``, compared with the grades the full run gave; then checks that
+    it wrote no run, result nor grade."""
+    company = env.ref("base.main_company")
+
+    def written():
+        env.cr.execute(
+            """
+            SELECT (SELECT COUNT(*) FROM customer_grading_run),
+                   (SELECT MAX(id) FROM customer_grading_result),
+                   (SELECT MAX(write_date) FROM res_partner)
+            """
+        )
+        return env.cr.fetchone()
+
+    before = written()
+    Preview = env["customer.grading.preview"].with_company(company)
+    with measured(env.cr) as figures:
+        preview = Preview.create({"scheme_id": scheme.id, "date_to": RUN_DATE})
+        preview.action_compute()
+        env.flush_all()
+    figures["customers"] = preview.customer_count
+    figures["changed"] = preview.changed_count
+    figures["comparison"] = preview.comparison
+    figures["wrote"] = written() != before
+    env.cr.rollback()
+    return figures
 
 
 def _visit_reminders(env):
@@ -881,6 +918,23 @@ def report(args, figures, load_seconds):
         (
             "full run: SQL queries",
             f"{full['queries']:,} ({1000 * full['queries'] / customers:.1f} per 1,000 customers)",
+        ),
+        (
+            "full run: compute alone",
+            f"{full['compute_seconds']:.2f} s, {full['compute_queries']:,} queries",
+        ),
+        *(
+            (
+                f"what-if preview over all customers ({name}): time, queries",
+                f"{preview['seconds']:.2f} s ({preview['seconds'] / full['compute_seconds']:.2f}"
+                f" × compute), {preview['queries']:,} queries; {preview['changed']:,} of "
+                f"{preview['customers']:,} would change grade; "
+                f"{'WROTE' if preview['wrote'] else 'wrote nothing'}",
+            )
+            for name, preview in (
+                ("standard scheme", figures["preview"]),
+                ("RFM preset", figures["preview_rfm"]),
+            )
         ),
         (
             "full run: peak memory of the process",

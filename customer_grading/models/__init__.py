@@ -8,6 +8,8 @@ from . import (
     customer_grading_indicator_option,
     customer_grading_level,
     customer_grading_measure,
+    customer_grading_preview,
+    customer_grading_preview_line,
     customer_grading_receivable_review,
     customer_grading_receivable_review_line,
     customer_grading_result,

@@ -27,6 +27,7 @@ class CustomerGradingEngine(models.AbstractModel):
         partner_ids,
         populations,
         among_themselves,
+        value_sources=None,
     ):
         """Measure, score and grade commercial partners of ``company`` with
         ``scheme`` over the period from ``date_from`` to ``date_to``.
@@ -37,15 +38,17 @@ class CustomerGradingEngine(models.AbstractModel):
         ``among_themselves`` the customers are ranked among themselves (a
         full run: the populations hold their own values), without it against
         a reference population (customers re-graded on demand).
+        ``value_sources`` lets manual indicators read the values of other
+        indicators (see :meth:`_indicator_specs`).
 
         Returns one tuple per customer, in the order of ``partner_ids``:
         ``(partner_id, previous level id, insufficient, blacklisted, total,
         level id, trend, lines)``, the breakdown ``lines`` as returned by
         :meth:`_breakdown`. Nothing is stored.
         """
-        specs = self._indicator_specs(scheme)
+        specs = self._indicator_specs(scheme, value_sources)
         measured, active = self.env["customer.grading.measure"]._measure(
-            company, partner_ids, date_from, date_to, total_margin
+            company, partner_ids, date_from, date_to, total_margin, self._measures(specs)
         )
         manual = self._manual_values(company, partner_ids, specs)
         manual_partners = {partner_id for partner_id, _indicator in manual}
@@ -125,7 +128,9 @@ class CustomerGradingEngine(models.AbstractModel):
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
-    def _rank_populations(self, company, scheme, date_from, date_to, total_margin, partner_ids):
+    def _rank_populations(
+        self, company, scheme, date_from, date_to, total_margin, partner_ids, value_sources=None
+    ):
         """``{indicator id (a string): sorted raw values}`` of the scheme's rank
         indicators over ``partner_ids``, customers ranked among themselves.
 
@@ -134,7 +139,7 @@ class CustomerGradingEngine(models.AbstractModel):
         every customer of the company in one scan (``partner_ids`` is most of
         them: a full run's customers).
         """
-        specs = self._rank_specs(scheme)
+        specs = self._rank_specs(scheme, value_sources)
         if not specs:
             return {}
         raw_values, active = self.env["customer.grading.measure"]._measure(
@@ -143,7 +148,7 @@ class CustomerGradingEngine(models.AbstractModel):
             date_from,
             date_to,
             total_margin,
-            payments=False,
+            self._measures(specs),
             whole_company=True,
         )
         manual = self._manual_values(company, partner_ids, specs)
@@ -159,9 +164,16 @@ class CustomerGradingEngine(models.AbstractModel):
         return populations
 
     @api.model
-    def _indicator_specs(self, scheme):
+    def _indicator_specs(self, scheme, value_sources=None):
         """The scheme's active indicators as plain values (a list of dicts),
-        read once per batch."""
+        read once per batch.
+
+        ``value_sources`` maps a manual indicator's id to ``(indicator id,
+        {option id: (option id, score)})``: the indicator whose values it
+        reads, and how that indicator's levels become its own (a preview of a
+        copy of the scheme in force reads the values of the scheme in force).
+        """
+        value_sources = value_sources or {}
         return [
             {
                 "id": indicator.id,
@@ -170,18 +182,35 @@ class CustomerGradingEngine(models.AbstractModel):
                 "measure": indicator.measure,
                 "weight": indicator.weight,
                 "params": indicator._scoring_params(),
+                "rank": indicator._rank_options(),
+                "values_from": value_sources.get(indicator.id),
             }
             for indicator in scheme.sudo().indicator_ids.filtered("weight")
         ]
 
     @api.model
-    def _rank_specs(self, scheme):
+    def _measures(self, specs):
+        """The codes of the measures the automatic indicators of ``specs`` use."""
+        return {spec["measure"] for spec in specs if spec["source"] == "auto"}
+
+    @api.model
+    def _rank_specs(self, scheme, value_sources=None):
         """The specs of the scheme's indicators scored by rank."""
-        return [spec for spec in self._indicator_specs(scheme) if spec["params"]["rule"] == "rank"]
+        return [
+            spec
+            for spec in self._indicator_specs(scheme, value_sources)
+            if spec["params"]["rule"] == "rank"
+        ]
 
     @api.model
     def _manual_values(self, company, partner_ids, indicators):
-        """``{(partner, indicator): (value, level)}`` for the batch."""
+        """``{(partner, indicator): (value, level)}`` for the batch; an
+        indicator with ``values_from`` reads the values of that indicator."""
+        sources = {
+            (spec["values_from"] or (spec["id"],))[0]: spec
+            for spec in indicators
+            if spec["source"] == "manual"
+        }
         self.env.cr.execute(
             SQL(
                 """
@@ -192,14 +221,18 @@ class CustomerGradingEngine(models.AbstractModel):
                    AND company_id = %(company_id)s
                 """,
                 partner_ids=pg_arrays.array_literal(partner_ids),
-                indicator_ids=[spec["id"] for spec in indicators if spec["source"] == "manual"],
+                indicator_ids=list(sources),
                 company_id=company.id,
             )
         )
-        return {
-            (partner_id, indicator_id): (float(value), option_id)
-            for partner_id, indicator_id, value, option_id in self.env.cr.fetchall()
-        }
+        values = {}
+        for partner_id, indicator_id, value, option_id in self.env.cr.fetchall():
+            spec = sources[indicator_id]
+            level = (option_id, value)
+            if spec["values_from"]:  # the level of the same name, with its own score
+                level = spec["values_from"][1].get(option_id, level)
+            values[partner_id, spec["id"]] = (float(level[1]), level[0])
+        return values
 
     @api.model
     def _partner_standing(self, company, partner_ids):
@@ -235,7 +268,7 @@ class CustomerGradingEngine(models.AbstractModel):
             return params["missing"]  # re-graded before any full run: no one to compare with
         # a full run's population holds the customer itself, unless it has no data
         return scoring.score_rank_sorted(
-            raw, population, includes_self=among_themselves and not insufficient
+            raw, population, includes_self=among_themselves and not insufficient, **spec["rank"]
         )
 
     @api.model

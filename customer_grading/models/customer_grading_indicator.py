@@ -15,6 +15,7 @@ MEASURES = [
     ("growth_trend", "Growth of the purchase amount"),
     ("payment_record", "Invoices paid on time"),
     ("repeat_purchase", "Repeat orders"),
+    ("recency", "Days since the last purchase"),
 ]
 
 SCORING_RULES = [
@@ -91,6 +92,18 @@ class CustomerGradingIndicator(models.Model):
         default=100.0,
         help="Raw value that scores 100 (linear rule).",
     )
+    is_lower_better = fields.Boolean(
+        string="Lower Is Better",
+        tracking=True,
+        help="Rank rule: the customer with the lowest value ranks best (e.g. the "
+        "days since the last purchase).",
+    )
+    rank_groups = fields.Integer(
+        tracking=True,
+        help="Rank rule: round the rank down into this many equal groups of "
+        "customers, scored evenly from 0 to 100 (5, quintiles: 0, 25, 50, 75, "
+        "100, the RFM scores 1 to 5). 0 keeps the percentile.",
+    )
     value_min = fields.Float(
         string="Lowest Value", help="Lowest value a user may enter (manual indicators)."
     )
@@ -119,6 +132,11 @@ class CustomerGradingIndicator(models.Model):
             "weight_range",
             "CHECK(weight >= 0 AND weight <= 100)",
             "An indicator weight lies between 0 and 100.",
+        ),
+        (
+            "rank_groups_range",
+            "CHECK(rank_groups = 0 OR rank_groups BETWEEN 2 AND 100)",
+            "A rank is rounded into 2 to 100 groups, or not at all (0).",
         ),
         (
             "missing_score_range",
@@ -256,6 +274,12 @@ class CustomerGradingIndicator(models.Model):
             "high": self.linear_max,
             "bands": [(band.threshold, band.score) for band in bands],
         }
+
+    def _rank_options(self):
+        """How the rank rule ranks this indicator, as plain values for
+        :func:`scoring.score_rank_sorted`."""
+        self.ensure_one()
+        return {"lower_is_better": self.is_lower_better, "groups": self.rank_groups}
 
     def _score(self, raw_value):
         """Score of a raw value by this indicator's rule (not for the rank rule)."""

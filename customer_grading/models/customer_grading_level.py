@@ -77,6 +77,11 @@ class CustomerGradingLevel(models.Model):
         for level in self:
             level.display_name = level.code or ""
 
+    def _comparison_key(self):
+        """``(code, minimum score)``, how a preview compares grades; ``None``
+        for no grade (an empty recordset)."""
+        return (self.code, self.min_score) if self else None
+
     def _visit_frequency(self, is_signed):
         self.ensure_one()
         return self.visit_frequency_signed if is_signed else self.visit_frequency_potential

@@ -25,7 +25,7 @@ class CustomerGradingMeasure(models.AbstractModel):
         date_from,
         date_to,
         total_margin,
-        payments=True,
+        measures=None,
         whole_company=False,
     ):
         """Raw values of the automatic measures for commercial partners.
@@ -33,18 +33,30 @@ class CustomerGradingMeasure(models.AbstractModel):
         Returns ``(values, active)``: ``values`` maps a measure code to
         ``{partner_id: raw value or None}``; ``active`` is the set of partners
         with at least one document in the period. ``total_margin`` is the
-        company's margin in the period (see :meth:`_company_margin`). Without
-        ``payments``, the payment record is not measured (one query less).
-        With ``whole_company``, the queries read every customer of the company
-        in one scan instead of filtering on ``partner_ids`` (for a population
-        of all customers, much cheaper than a list of them).
+        company's margin in the period (see :meth:`_company_margin`).
+        ``measures`` is the set of measure codes wanted (all when ``None``):
+        the payment record and the recency, each a query of its own, are read
+        only when wanted (the others come from the invoice and order totals,
+        which also tell the active partners). With ``whole_company``, the
+        queries read every customer of the company in one scan instead of
+        filtering on ``partner_ids`` (for a population of all customers, much
+        cheaper than a list of them).
         """
         if not partner_ids:
             return {}, set()
         batch = None if whole_company else pg_arrays.array_literal(partner_ids)
         invoices = self._invoice_totals(company, batch, date_from, date_to)
         orders = self._order_totals(company, batch, date_from, date_to)
-        payments = self._payment_punctuality(company, batch, date_from, date_to) if payments else {}
+        payments = (
+            self._payment_punctuality(company, batch, date_from, date_to)
+            if measures is None or "payment_record" in measures
+            else {}
+        )
+        last_purchases = (
+            self._last_purchases(company, batch, date_to)
+            if measures is None or "recency" in measures
+            else {}
+        )
 
         values = {
             code: {}
@@ -55,6 +67,7 @@ class CustomerGradingMeasure(models.AbstractModel):
                 "growth_trend",
                 "payment_record",
                 "repeat_purchase",
+                "recency",
             )
         }
         active = set()
@@ -79,6 +92,9 @@ class CustomerGradingMeasure(models.AbstractModel):
                 100.0 * (order_count - (1 if first_in_period else 0)) / order_count
                 if order_count
                 else None
+            )
+            values["recency"][partner_id] = periods.days_since(
+                date_to, last_purchases.get(partner_id, ())
             )
         return values, active
 
@@ -146,6 +162,52 @@ class CustomerGradingMeasure(models.AbstractModel):
             )
         )
         return {row[0]: (row[1], float(row[2]), row[3]) for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _last_purchases(self, company, batch, date_to):
+        """The day of the customer's last confirmed order (in the company's
+        time zone, see :meth:`_order_bounds`) and the date of its last posted
+        invoice, up to the end of the period, whenever they were:
+        ``{partner: (order day or None, invoice date or None)}``.
+        """
+        _start, end = self._order_bounds(company, date_to, date_to)
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT partner_id, MAX(last_order), MAX(last_invoice)
+              FROM (SELECT p.commercial_partner_id AS partner_id,
+                           MAX(so.date_order) AS last_order, NULL::date AS last_invoice
+                      FROM sale_order so
+                      JOIN res_partner p ON p.id = so.partner_id
+                     WHERE so.company_id = %(company_id)s
+                       AND so.state = 'sale'
+                       AND so.date_order < %(end)s
+                       AND %(orders_in_batch)s
+                  GROUP BY p.commercial_partner_id
+                 UNION ALL
+                    SELECT c.commercial_partner_id, NULL, MAX(m.invoice_date)
+                      FROM res_partner c
+                      JOIN account_move m ON m.partner_id = c.id
+                     WHERE %(invoices_in_batch)s
+                       AND m.company_id = %(company_id)s
+                       AND m.state = 'posted'
+                       AND m.move_type = 'out_invoice'
+                       AND m.invoice_date <= %(date_to)s
+                  GROUP BY c.commercial_partner_id) last_documents
+          GROUP BY partner_id
+            """,
+                company_id=company.id,
+                end=end,
+                date_to=date_to,
+                orders_in_batch=_in_batch("p", batch),
+                invoices_in_batch=_in_batch("c", batch),
+            )
+        )
+        tz = company.with_env(self.env)._grading_tz()
+        return {
+            partner_id: (last_order and periods.local_day(last_order, tz), last_invoice)
+            for partner_id, last_order, last_invoice in self.env.cr.fetchall()
+        }
 
     @api.model
     def _order_bounds(self, company, date_from, date_to):

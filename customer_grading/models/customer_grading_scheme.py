@@ -164,6 +164,23 @@ class CustomerGradingScheme(models.Model):
         company.grading_scheme_id = scheme
         return scheme
 
+    def action_preview(self):
+        """A new what-if preview of this scheme in the current company (or the
+        scheme's own company)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("What-if Preview"),
+            "res_model": "customer.grading.preview",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {
+                "default_scheme_id": self.id,
+                "default_company_id": (self.company_id or self.env.company).id,
+            },
+        }
+
     def action_open_indicators(self):
         self.ensure_one()
         return {

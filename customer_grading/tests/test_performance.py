@@ -13,6 +13,10 @@ from .common import DATE_TO, GradingCase
 # period's orders and the rounding of the company currency.
 COMPUTE_BATCH_QUERIES = 20
 APPLY_BATCH_QUERIES = 7
+# The RFM preset (three automatic indicators, by rank): the recency is a
+# query of its own, read only when a scheme uses it; the payment record, which
+# the preset does not use, is not read, nor what it needs (currency rounding).
+COMPUTE_BATCH_QUERIES_RFM = 18
 
 
 @tagged("post_install", "-at_install", "is_query_count")
@@ -70,6 +74,16 @@ class TestBatchQueryBudget(GradingCase):
             self.assertEqual(
                 len(run.result_ids.line_ids), len(customers) * len(run.scheme_id.indicator_ids)
             )
+
+    def test_compute_batch_budget_rfm(self):
+        self.company.grading_scheme_id = self.env.ref("customer_grading.scheme_rfm")
+        self._warm_up()
+        for customers in (self.few, self.many):
+            run = self._started_run(customers)
+            with self.assertQueryCount(COMPUTE_BATCH_QUERIES_RFM):
+                self.assertEqual(run._compute_step(), len(customers))
+            self.assertEqual(len(run.result_ids.line_ids), len(customers) * 3)
+            self.assertTrue(all(run.result_ids.line_ids.mapped("has_value")))
 
     def test_apply_batch_budget(self):
         self._warm_up()

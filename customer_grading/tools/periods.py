@@ -31,6 +31,15 @@ def last_ended_quarter(today):
     return quarter_bounds(year, quarter - 1)
 
 
+def ended_quarters(today, count):
+    """``(first day, last day)`` of the ``count`` quarters that ended before
+    ``today``'s quarter, the latest first."""
+    quarters = [last_ended_quarter(today)]
+    while len(quarters) < count:
+        quarters.append(last_ended_quarter(quarters[-1][0]))
+    return quarters
+
+
 def reference_period(date_to, months=12):
     """The ``months`` months ending on ``date_to`` (both days included)."""
     return date_to + timedelta(days=1) - relativedelta(months=months), date_to
@@ -59,6 +68,23 @@ def day_start_utc(day, tz_name):
     except pytz.NonExistentTimeError:  # the first hour after the skipped one
         local = zone.localize(start, is_dst=False)
     return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+
+def local_day(moment, tz_name):
+    """The day, in the time zone ``tz_name`` (UTC when empty or unknown), of
+    the naive UTC datetime ``moment``."""
+    try:
+        zone = pytz.timezone(tz_name or "UTC")
+    except pytz.UnknownTimeZoneError:
+        return moment.date()
+    return pytz.utc.localize(moment).astimezone(zone).date()
+
+
+def days_since(day, dates):
+    """Days from the latest of ``dates`` (``None`` ignored) to ``day``;
+    ``None`` when there is no date at all."""
+    known = [known_day for known_day in dates if known_day]
+    return (day - max(known)).days if known else None
 
 
 def visit_period(day, period="month"):

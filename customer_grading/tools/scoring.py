@@ -77,15 +77,42 @@ def score_rank(value, population):
     return SCORE_MAX * below / len(population)
 
 
-def score_rank_sorted(value, population, includes_self):
+def score_rank_sorted(value, population, includes_self, lower_is_better=False, groups=0):
     """:func:`score_rank` against a sorted ``population``, in logarithmic time.
 
     ``includes_self`` tells that the customer's own value is in ``population``.
+    With ``lower_is_better`` the customer beats the others with a strictly
+    higher value (days since the last purchase); with ``groups``, the rank is
+    rounded down into that many equal groups (see :func:`quantile_score`).
     """
     others = len(population) - (1 if includes_self else 0)
     if others <= 0:
         return SCORE_MAX
-    return SCORE_MAX * bisect_left(population, value) / others
+    if lower_is_better:
+        beaten = len(population) - bisect_right(population, value)
+    else:
+        beaten = bisect_left(population, value)
+    return quantile_score(beaten, others, groups)
+
+
+def quantile_score(beaten, others, groups=0):
+    """Score of a customer that beats ``beaten`` of ``others`` customers.
+
+    Without ``groups``, the percentile rank. With ``groups`` (5: quintiles),
+    the customers fall into that many equal groups by rank, rounded down, and
+    the groups score evenly from 0 to 100: with quintiles 0, 25, 50, 75 and
+    100, the classic RFM scores 1 to 5 (score / 25 + 1). Computed on whole
+    numbers, so that a customer on a group boundary is never rounded below it.
+    """
+    if not groups:
+        return SCORE_MAX * beaten / others
+    group = min(beaten * groups // others, groups - 1)
+    return SCORE_MAX * group / (groups - 1)
+
+
+def rank_groups_are_valid(groups):
+    """0 (no groups, the percentile) or from 2 to 100 groups."""
+    return groups == 0 or 2 <= groups <= 100
 
 
 def remove_sorted(population, value):
