@@ -67,7 +67,7 @@ class TestPreview(GradingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manual = GradingCase._use_manual_scheme(cls, {"x": 100})
+        cls.manual = cls._use_manual_scheme({"x": 100})
         cls.x = cls.manual.indicator_ids
         cls.scores = {"c1": 90, "c2": 82, "c3": 72, "c4": 60, "c5": 40}
         cls.customers = {name: cls._customer(name) for name in (*cls.scores, "c6", "c7")}
