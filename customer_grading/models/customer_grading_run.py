@@ -1,16 +1,10 @@
-import logging
 from collections import Counter
-
-from psycopg2 import OperationalError
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
 
 from ..tools import periods
-
-_logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 1000
 # Computing and applying in one transaction (action_compute, action_apply) has
@@ -350,7 +344,7 @@ class CustomerGradingRun(models.Model):
     def action_submit_review(self):
         """Submit computed runs to the grading managers' review."""
         self._check_state("computed")
-        self._submit_review()
+        self.env["customer.grading.publication"]._submit_for_review(self)
         return True
 
     def action_approve(self):
@@ -400,30 +394,6 @@ class CustomerGradingRun(models.Model):
                             state
                         ],
                     )
-                )
-
-    def _submit_review(self):
-        """Put the runs in review and give the company's grading managers one
-        activity each to review them (not the submitter when a second reviewer
-        is required)."""
-        submitter = self.env.user if not self.env.su else self.env.user.browse()
-        self.write(
-            {
-                "state": "review",
-                "submitted_by_id": submitter.id,
-                "submitted_date": fields.Datetime.now(),
-                "review_note": False,
-                "approved_by_id": False,
-                "approved_date": False,
-            }
-        )
-        for run in self:
-            reviewers = run.company_id._grading_managers()
-            if run.company_id.grading_review_second_person:
-                reviewers -= submitter
-            for reviewer in reviewers:
-                run.with_context(lang=reviewer.lang).activity_schedule(
-                    REVIEW_ACTIVITY, user_id=reviewer.id
                 )
 
     def _publish(self):
@@ -547,86 +517,13 @@ class CustomerGradingRun(models.Model):
 
     @api.model
     def _cron_grade_last_quarter(self):
-        """Queue the grading of the quarter that just ended, once per company.
-
-        Idempotent: a company whose quarter already has a run (but a
-        cancelled or replaced one) keeps it as it is; one still computing is
-        resumed. A company without a grading scheme is reported in the log.
-        """
-        companies = self.env["res.company"].search([])
-        without_scheme = companies.filtered(lambda company: not company.grading_scheme_id)
-        if without_scheme:
-            _logger.warning(
-                "Customer grading: %s has no grading scheme; its customers are not graded. "
-                "Choose one in Settings › Customer Grading.",
-                ", ".join(without_scheme.mapped("name")),
-            )
-        runs = self.browse()
-        for company in companies - without_scheme:
-            # the quarter that ended in the company's time zone
-            _date_from, date_to = periods.last_ended_quarter(company._grading_today())
-            label = periods.quarter_label(date_to)
-            run = self.search(
-                [
-                    ("company_id", "=", company.id),
-                    ("period_label", "=", label),
-                    ("is_partial", "=", False),
-                    ("state", "in", ACTIVE_STATES),
-                ],
-                order="id desc",
-                limit=1,
-            )
-            if not run:
-                run = self.create(
-                    {
-                        "company_id": company.id,
-                        "scheme_id": company.grading_scheme_id.id,
-                        "date_to": date_to,
-                        "period_label": label,
-                        "auto_apply": True,
-                    }
-                )
-                run._queue()
-            runs |= run
-        if runs.filtered_domain(self._waiting_domain()):
-            self.env.ref("customer_grading.ir_cron_process_runs")._trigger()
-        return runs
+        """Scheduled action: see ``customer.grading.scheduler``."""
+        return self.env["customer.grading.scheduler"]._grade_last_quarter()
 
     @api.model
     def _cron_process_runs(self):
-        """Do one bounded step of the oldest run waiting for the scheduler.
-
-        The scheduler commits after each call and calls again while work
-        remains, so an interruption loses one batch at most. A batch that
-        meets a concurrent update of the same rows is rolled back alone and
-        tried again in a new transaction. Returns the remaining work.
-        """
-        run = self.search(self._waiting_domain(), order="id", limit=1)
-        done = 0
-        if run:
-            try:
-                with self.env.cr.savepoint():
-                    done = run._process_step()
-            except OperationalError as error:
-                if error.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
-                    raise
-                _logger.info("Grading run %s met a concurrent update; retrying the batch", run.id)
-                self.env.ref("customer_grading.ir_cron_process_runs")._trigger()
-        remaining = sum(other._remaining_work() for other in self.search(self._waiting_domain()))
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        return remaining
-
-    @api.model
-    def _waiting_domain(self):
-        return [
-            "|",
-            ("state", "in", ("queued", "computing")),
-            "&",
-            "&",
-            ("state", "=", "computed"),
-            ("auto_apply", "=", True),
-            ("company_id.grading_review_required", "=", False),
-        ]
+        """Scheduled action: see ``customer.grading.scheduler``."""
+        return self.env["customer.grading.scheduler"]._process_runs()
 
     def _process_step(self):
         self.ensure_one()
@@ -814,67 +711,16 @@ class CustomerGradingRun(models.Model):
         """Computed: a scheduled run goes to review, or is published by the
         next steps where the company publishes without review."""
         self.write({"state": "computed", "computed_date": fields.Datetime.now()})
-        self.filtered(lambda run: run.auto_apply and run.review_required)._submit_review()
+        self.env["customer.grading.publication"]._submit_for_review(
+            self.filtered(lambda run: run.auto_apply and run.review_required)
+        )
 
     # ------------------------------------------------------------------
     # Application of the grades, in batches
     # ------------------------------------------------------------------
 
     def _apply_step(self, limit=None):
-        """Give the next batch of customers their grade; 0 once the run is applied.
-
-        Only the grading columns of the customers are written, so that a
-        user editing a customer at the same time keeps their change.
-        """
+        """Publish the next batch (see ``customer.grading.publication``);
+        returns the number of customers given their grade (0 once published)."""
         self.ensure_one()
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id FROM customer_grading_result
-                 WHERE run_id = %(run_id)s AND id > %(applied)s
-              ORDER BY id
-                 LIMIT %(limit)s
-                """,
-                run_id=self.id,
-                applied=self.applied_result_id,
-                limit=limit or self._batch_size(),
-            )
-        )
-        result_ids = [row[0] for row in self.env.cr.fetchall()]
-        if result_ids:
-            self.env["customer.grading.result"]._apply_to_customers(self, result_ids)
-            self.applied_result_id = result_ids[-1]
-        if len(result_ids) < (limit or self._batch_size()) or not self._result_count(
-            after=self.applied_result_id, limit=1
-        ):
-            self._replace_previous_runs()
-            self.write({"state": "applied", "applied_date": fields.Datetime.now()})
-            if not self.is_partial:  # a re-grading on demand tells the manager who asked
-                self.env["customer.grading.result"]._notify_salespeople(self)
-        return len(result_ids)
-
-    def _replace_previous_runs(self):
-        """Once applied, a full run takes over from the run applied before it
-        for the same period, which is kept, marked replaced."""
-        if self.is_partial:
-            return
-        previous = self.search(
-            [
-                ("id", "!=", self.id),
-                ("company_id", "=", self.company_id.id),
-                ("period_label", "=", self.period_label),
-                ("is_partial", "=", False),
-                ("state", "=", "applied"),
-            ]
-        )
-        # the scheduler applies as OdooBot: name who asked for the new grading
-        user = self.user_id if self.env.su else self.env.user
-        previous.write(
-            {
-                "state": "replaced",
-                "replaced_by_id": self.id,
-                "replaced_user_id": user.id,
-                "replaced_date": fields.Datetime.now(),
-            }
-        )
+        return self.env["customer.grading.publication"]._publish_step(self, limit)

@@ -6,7 +6,7 @@ from odoo.tests import Form, new_test_user, tagged
 
 from .common import DATE_TO, GradingCase
 
-RUN_LOGGER = "odoo.addons.customer_grading.models.customer_grading_run"
+RUN_LOGGER = "odoo.addons.customer_grading.models.customer_grading_scheduler"
 
 
 @tagged("post_install", "-at_install")

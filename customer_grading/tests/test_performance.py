@@ -177,7 +177,9 @@ class TestConcurrentEdit(TransactionCase):
         user_env.cr.commit()
 
         # the batch meets the edit: rolled back alone, the run is not failed
-        with mute_logger("odoo.sql_db", "odoo.addons.customer_grading.models.customer_grading_run"):
+        with mute_logger(
+            "odoo.sql_db", "odoo.addons.customer_grading.models.customer_grading_scheduler"
+        ):
             Run._cron_process_runs()
         self.assertEqual((run.state, run.applied_result_id), ("computed", 0))
         run_env.cr.commit()
