@@ -235,8 +235,8 @@ class CustomerGradingAppeal(models.Model):
         if vals.get("state", "draft") != "draft" or any(vals.get(field) for field in preset):
             raise UserError(
                 self.env._(
-                    "An appeal is submitted, decided and escalated with its buttons only: "
-                    "a new appeal is a draft."
+                    "An appeal is submitted and decided with its buttons, and escalated by "
+                    "the scheduled action: a new appeal is a draft."
                 )
             )
         if vals.get("user_id", self.env.uid) != self.env.uid:
@@ -251,8 +251,8 @@ class CustomerGradingAppeal(models.Model):
         if WORKFLOW_FIELDS & vals.keys():
             raise UserError(
                 self.env._(
-                    "An appeal is submitted, decided and escalated with its buttons only; its "
-                    "appellant and dates are set by them."
+                    "An appeal is submitted and decided with its buttons, and escalated by "
+                    "the scheduled action; its appellant and dates are set by them."
                 )
             )
         if DECISION_FIELDS & vals.keys():

@@ -57,13 +57,13 @@ class CustomerGradingPreview(models.Model):
     )
     computed_date = fields.Datetime(readonly=True, copy=False)
     comparison = fields.Selection(
-        [("in_force", "Grades in force"), ("run", "Grades of the period's applied run")],
+        [("in_force", "Grades in force"), ("run", "Grades of the period's published run")],
         string="Compared With",
         readonly=True,
         copy=False,
         help="The grades the previewed grades are compared with: each customer's "
         "grade in force in the company when the preview was computed, or, for a "
-        "past quarter, the grade the applied run of that quarter gave.",
+        "past quarter, the grade the published run of that quarter gave.",
     )
     comparison_run_id = fields.Many2one(
         "customer.grading.run",
