@@ -154,15 +154,17 @@ class CustomerGradingResult(models.Model):
         )
         return [("id", "in" if (operator == "=") == value else "not in", current)]
 
-    @api.depends("score", "level_id", "run_id.scheme_id.level_ids.min_score")
+    @api.depends("score", "level_id", "override_level_id", "run_id.scheme_id.level_ids.min_score")
     def _compute_next_level(self):
         for result in self:
+            # an overridden grade does not follow the score: no points to count
+            graded = result.level_id and not result.override_level_id
             better = result.run_id.scheme_id.level_ids.filtered(
                 lambda level, r=result: level.min_score > r.score
             ).sorted("min_score")
-            result.next_level_id = better[:1] if result.level_id else False
+            result.next_level_id = better[:1] if graded else False
             result.points_to_next_level = (
-                round(better[0].min_score - result.score, 2) if better and result.level_id else 0.0
+                round(better[0].min_score - result.score, 2) if better and graded else 0.0
             )
 
     def _compute_appeal_count(self):

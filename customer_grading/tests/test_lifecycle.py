@@ -45,6 +45,7 @@ class TestOverride(GradingCase):
             ("B", "C", "Strategic account"),
         )
         self.assertEqual(result.override_user_id, self.manager)
+        self.assertFalse(result.next_level_id)  # the grade no longer follows the score
         run.action_apply()
         self.assertEqual(self.customer.grading_level_id.code, "B")
         self.assertEqual(self.customer.grading_result_id, result)

@@ -166,6 +166,7 @@ class CustomerGradingDemo(models.AbstractModel):
         self._demo_visits(env, rng, partners, today)
         self._demo_receivable_review(env, rng, today)
         self._demo_run_in_review(env)
+        self._demo_preview(env)
         return True
 
     @api.model
@@ -554,6 +555,13 @@ class CustomerGradingDemo(models.AbstractModel):
             run.action_compute()
             run.action_submit_review()
             run.action_approve()
+
+    def _demo_preview(self, env):
+        """What the RFM preset would change, previewed against the grades in force."""
+        preview = env["customer.grading.preview"].create(
+            {"scheme_id": env.ref("customer_grading.scheme_rfm").id}
+        )
+        preview.action_compute()
 
     def _demo_run_in_review(self, env):
         """The last quarter graded again, waiting for review, one grade overridden."""
