@@ -78,9 +78,21 @@ class CustomerGradingLevel(models.Model):
             level.display_name = level.code or ""
 
     def _comparison_key(self):
-        """``(code, minimum score)``, how a preview compares grades; ``None``
-        for no grade (an empty recordset)."""
-        return (self.code, self.min_score) if self else None
+        """``(code, standing)``, how a preview compares grades; ``None`` for no
+        grade (an empty recordset). The standing places the grade in its
+        scheme from 1 (the best grade) to 0 (the lowest), so that grades of
+        schemes with different numbers of grades and thresholds compare by
+        their rank in their own scheme."""
+        if not self:
+            return None
+        self.ensure_one()
+        levels = self.scheme_id.with_context(active_test=False).level_ids.filtered(
+            lambda level: level.active or level == self
+        )
+        ordered = levels.sorted(lambda level: (-level.min_score, level.sequence, level.id))
+        if len(ordered) < 2:
+            return (self.code, 1.0)
+        return (self.code, 1.0 - list(ordered).index(self) / (len(ordered) - 1))
 
     def _visit_frequency(self, is_signed):
         self.ensure_one()

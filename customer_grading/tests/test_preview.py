@@ -20,18 +20,22 @@ class TestComparison(BaseCase):
     """How previewed grades compare with the grades they would replace."""
 
     def test_movement(self):
-        a, b, c = ("A", 85), ("B", 70), ("C", 55)
+        # standings: 1 for a scheme's best grade, 0 for its lowest
+        a, b, c = ("A", 1.0), ("B", 2 / 3), ("C", 1 / 3)
         self.assertEqual(comparison.movement(b, a), "up")
         self.assertEqual(comparison.movement(a, c), "down")
         self.assertEqual(comparison.movement(b, b), "same")
         self.assertEqual(comparison.movement(None, c), "new")
         self.assertEqual(comparison.movement(c, None), "ungraded")
         self.assertEqual(comparison.movement(None, None), "same")
-        # a copy of the scheme keeps the codes: a moved threshold is not a move
-        self.assertEqual(comparison.movement(("A", 85), ("A", 80)), "same")
-        # grades of another scheme: by minimum score
-        self.assertEqual(comparison.movement(("D", 0), ("LOST", 0)), "same")
-        self.assertEqual(comparison.movement(("D", 0), ("RISK", 20)), "up")
+        # a copy of the scheme keeps the codes: the same code is the same grade
+        self.assertEqual(comparison.movement(("A", 1.0), ("A", 0.75)), "same")
+        # grades of another scheme (A to D against five RFM segments): by standing,
+        # the best grade of one is the best of the other whatever the thresholds
+        self.assertEqual(comparison.movement(("A", 1.0), ("CHAMP", 1.0)), "same")
+        self.assertEqual(comparison.movement(("D", 0.0), ("LOST", 0.0)), "same")
+        self.assertEqual(comparison.movement(("D", 0.0), ("RISK", 0.25)), "up")
+        self.assertEqual(comparison.movement(("B", 2 / 3), ("POT", 0.5)), "down")
 
     def test_summary(self):
         cells = [("same", 5), ("up", 2), ("down", 3), ("new", 1), ("ungraded", 4)]

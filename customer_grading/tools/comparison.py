@@ -8,12 +8,14 @@ MOVEMENTS = ("same", "up", "down", "new", "ungraded")
 
 def movement(previous, new):
     """How a customer's grade would move from ``previous`` to ``new``, each a
-    ``(code, minimum score)`` pair or ``None`` (no grade).
+    ``(code, standing)`` pair or ``None`` (no grade), the standing placing the
+    grade in its scheme from 1 (best) to 0 (lowest).
 
     Grades are matched by code, so that a copy of a scheme compares with the
     scheme it copies even when its thresholds moved; between grades of
-    different codes the one with the higher minimum score is the better
-    (equal minimums: the same level). Returns ``"same"``, ``"up"``,
+    different codes the one standing higher in its own scheme is the better
+    (equal standings: the same level), so that the best grade of one scheme
+    compares with the best of another whatever their thresholds. Returns ``"same"``, ``"up"``,
     ``"down"``, ``"new"`` (gets a grade) or ``"ungraded"`` (loses its grade).
     """
     if previous is None:
@@ -40,8 +42,8 @@ def summary(cells):
 
 def distribution(cells, label):
     """``"A: 3 · B: 5 · No grade: 2"``: customers per grade, the best grade
-    (highest minimum score) first, from ``(grade, count)`` cells where a grade
-    is a ``(code, minimum score)`` pair or ``None`` (no grade, named ``label``,
+    (highest standing) first, from ``(grade, count)`` cells where a grade
+    is a ``(code, standing)`` pair or ``None`` (no grade, named ``label``,
     listed last)."""
     totals = {}
     for grade, count in cells:
@@ -49,7 +51,7 @@ def distribution(cells, label):
     graded = sorted(
         (g for g, count in totals.items() if g is not None and count), key=lambda g: -g[1]
     )
-    parts = [f"{code}: {totals[(code, min_score)]}" for code, min_score in graded]
+    parts = [f"{code}: {totals[(code, standing)]}" for code, standing in graded]
     if totals.get(None):
         parts.append(f"{label}: {totals[None]}")
     return " · ".join(parts)
