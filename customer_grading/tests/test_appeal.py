@@ -12,6 +12,7 @@ MANAGER = "base.group_user,customer_grading.group_customer_grading_manager"
 # The run is published on 5 October 2026: appeals are open until 20 October.
 PUBLISHED = "2026-10-05 09:00:00"
 LAST_DAY = "2026-10-20 18:00:00"
+BUTTONS_ONLY = "decided with its buttons, and escalated by the scheduled action"
 
 
 @tagged("post_install", "-at_install")
@@ -230,13 +231,13 @@ class TestAppeal(GradingCase):
         run = self._publish()
         with freeze_time("2026-10-06 09:00:00"):
             appeal = self._appeal(run)
-        with self.assertRefused(UserError, "with its buttons only"):
+        with self.assertRefused(UserError, BUTTONS_ONLY):
             appeal.with_user(self.salesman_1).state = "accepted"
-        with self.assertRefused(UserError, "with its buttons only"):
+        with self.assertRefused(UserError, BUTTONS_ONLY):
             appeal.with_user(self.manager).state = "submitted"
         with freeze_time("2026-10-06 09:00:00"):
             theirs = self._appeal(run, user=self.manager, customer=self.theirs)
-            with self.assertRefused(UserError, "with its buttons only"):
+            with self.assertRefused(UserError, BUTTONS_ONLY):
                 theirs.write({"user_id": self.salesman_2.id})
             with self.assertRefused(UserError, "own name"):
                 self.Appeal.with_user(self.manager).create(
