@@ -36,7 +36,58 @@ class CustomerGradingLevel(models.Model):
         required=True,
         help="Colour of the grade badge.",
     )
-    description = fields.Text(translate=True)
+    service_measures = fields.Text(
+        translate=True,
+        help="How customers of this grade are served: shown on the customer and on its visits.",
+    )
+    # Credit policy, per company (a scheme may be shared by several companies);
+    # empty leaves the customer's own value.
+    payment_term_id = fields.Many2one(
+        "account.payment.term",
+        string="Payment Terms",
+        company_dependent=True,
+        help="Payment terms given to the customers of this grade when grades are published "
+        "and the company applies grade policies; empty: the customer keeps its own.",
+    )
+    credit_limit = fields.Float(
+        company_dependent=True,
+        help="Credit limit given to the customers of this grade (company currency) when "
+        "grades are published and the company applies grade policies; 0: the customer "
+        "keeps its own.",
+    )
+    pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Pricelist",
+        company_dependent=True,
+        help="Pricelist given to the customers of this grade when grades are published and "
+        "the company applies grade policies; empty: the customer keeps its own.",
+    )
+    order_action = fields.Selection(
+        [("none", "Nothing"), ("warn", "Warn"), ("block", "Block")],
+        string="Order Above Credit Limit",
+        default="none",
+        required=True,
+        help="What a sale order meets when confirming it would take the customer above its "
+        "credit limit: nothing, a warning, or a block that only a grading manager releases.",
+    )
+    contract_required = fields.Selection(
+        [("required", "Required"), ("recommended", "Recommended"), ("no", "Not Required")],
+        string="Contract",
+        default="no",
+        required=True,
+        help="Whether the customers of this grade must have a signed contract in force.",
+    )
+    key_account_required = fields.Boolean(
+        string="Key-Account Manager Required",
+        help="The customers of this grade must have an active salesperson responsible for them.",
+    )
+    demotion_periods = fields.Integer(
+        string="Demotion After (periods)",
+        default=1,
+        help="A customer is moved down from this grade only after this many consecutive "
+        "periods graded below it (runs over all customers), so that grades do not flap "
+        "around a threshold.",
+    )
     visit_period = fields.Selection(
         [("month", "Month"), ("quarter", "Quarter")],
         default="month",
@@ -64,6 +115,11 @@ class CustomerGradingLevel(models.Model):
             "min_score_range",
             "CHECK(min_score >= 0 AND min_score <= 100)",
             "A grade's minimum score lies between 0 and 100.",
+        ),
+        (
+            "demotion_periods_positive",
+            "CHECK(demotion_periods >= 1)",
+            "A customer is moved down after one period or more.",
         ),
         (
             "visit_frequency_positive",

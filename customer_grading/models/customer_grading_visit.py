@@ -74,6 +74,9 @@ class CustomerGradingVisit(models.Model):
         precompute=True,
         help="The customer's grade when the visit was recorded; kept when the grade changes.",
     )
+    grading_service_measures = fields.Text(
+        related="grading_level_id.service_measures", string="Service Measures"
+    )
     visit_type = fields.Selection(
         VISIT_TYPES, string="Type", default="on_site", required=True, tracking=True
     )

@@ -53,6 +53,9 @@ class ResPartner(models.Model):
     grading_level_name = fields.Char(
         related="grading_level_id.name", string="Grade Name", groups=GROUP_USER
     )
+    grading_service_measures = fields.Text(
+        related="grading_level_id.service_measures", string="Service Measures", groups=GROUP_USER
+    )
     grading_line_ids = fields.One2many(
         "customer.grading.result.line",
         compute="_compute_grading_breakdown",
