@@ -150,6 +150,18 @@ class CustomerGradingLevel(models.Model):
             return (self.code, 1.0)
         return (self.code, 1.0 - list(ordered).index(self) / (len(ordered) - 1))
 
+    def _grading_policy_values(self):
+        """``{customer field: value}`` this grade gives in the current company:
+        only what it sets (empty fields, a credit limit of 0, leave the
+        customer's own)."""
+        self.ensure_one()
+        values = {
+            "property_payment_term_id": self.payment_term_id,
+            "credit_limit": self.credit_limit,
+            "specific_property_product_pricelist": self.pricelist_id,
+        }
+        return {field: value for field, value in values.items() if value}
+
     def _visit_frequency(self, is_signed):
         self.ensure_one()
         return self.visit_frequency_signed if is_signed else self.visit_frequency_potential

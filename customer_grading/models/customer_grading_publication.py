@@ -148,7 +148,12 @@ class CustomerGradingPublication(models.AbstractModel):
         rows = self.env.cr.fetchall()
         self.env["res.partner"].invalidate_model(list(PARTNER_GRADE_COLUMNS))
         run._invalidate_results()
-        self._log_grade_changes(run, [row for row in rows if row[1] and row[1] != row[2]])
+        policy_changes = self.env["customer.grading.policy"]._apply(
+            run, {row[0]: (row[2], row[4]) for row in rows}
+        )
+        self._log_grade_changes(
+            run, [row for row in rows if row[1] and row[1] != row[2]], policy_changes
+        )
         lowest = run.scheme_id._lowest_level().id
         self._propose_eliminations(run, {row[0]: row[4] for row in rows if row[2] == lowest})
 
@@ -295,14 +300,16 @@ class CustomerGradingPublication(models.AbstractModel):
             )
 
     @api.model
-    def _log_grade_changes(self, run, changes):
-        """One chatter note per customer whose grade changed (old → new), on
-        its result of ``run``: the result belongs to the run's company and
-        only those who may read it read the note (the customer's chatter is
-        read by every employee of every company). ``changes``: rows
-        ``(partner id, old level id, new level id, score, result id)``.
-        Returns nothing."""
-        if not changes:
+    def _log_grade_changes(self, run, changes, policy_changes=None):
+        """One chatter note per customer whose grade changed (old → new) or
+        whose grade's policy changed its terms, on its result of ``run``: the
+        result belongs to the run's company and only those who may read it
+        read the note (the customer's chatter is read by every employee of
+        every company). ``changes``: rows ``(partner id, old level id, new
+        level id, score, result id)``; ``policy_changes``: ``{result id:
+        [change, …]}``. Returns nothing."""
+        policy_changes = policy_changes or {}
+        if not changes and not policy_changes:
             return
         levels = (
             self.env["customer.grading.level"]
@@ -310,15 +317,23 @@ class CustomerGradingPublication(models.AbstractModel):
             .browse({level_id for row in changes for level_id in row[1:3] if level_id})
         )
         names = {level.id: level.code for level in levels}
-        bodies = {
-            result_id: self.env._(
-                "Grade %(old)s → %(new)s (run %(run)s, score %(score)s).",
-                old=names.get(old, "?"),
-                new=names.get(new) or self.env._("insufficient data"),
-                run=run.display_name,
-                score=score,
+        lines = defaultdict(list)
+        for _partner_id, old, new, score, result_id in changes:
+            lines[result_id].append(
+                self.env._(
+                    "Grade %(old)s → %(new)s (run %(run)s, score %(score)s).",
+                    old=names.get(old, "?"),
+                    new=names.get(new) or self.env._("insufficient data"),
+                    run=run.display_name,
+                    score=score,
+                )
             )
-            for _partner_id, old, new, score, result_id in changes
+        for result_id, policy_lines in policy_changes.items():
+            lines[result_id].append(self.env._("The grade's policy applied:"))
+            lines[result_id].extend(policy_lines)
+        bodies = {
+            result_id: Markup("<br/>").join(result_lines)
+            for result_id, result_lines in lines.items()
         }
         # results are read-only to everyone: the notes are written as superuser
         results = self.env["customer.grading.result"].sudo().browse(list(bodies))

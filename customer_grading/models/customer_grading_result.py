@@ -80,6 +80,12 @@ class CustomerGradingResult(models.Model):
     previous_level_id = fields.Many2one(
         "customer.grading.level", string="Previous Grade", readonly=True, ondelete="restrict"
     )
+    demotion_held = fields.Boolean(
+        string="Demotion Held Back",
+        readonly=True,
+        help="The score is below the grade in force, whose demotion periods ask for more "
+        "periods below its threshold before the customer is moved down: it keeps its grade.",
+    )
     override_level_id = fields.Many2one(
         "customer.grading.level",
         string="Override Grade",
@@ -297,8 +303,8 @@ class CustomerGradingResult(models.Model):
     @api.model
     def _insert_results(self, run, results):
         """Store a batch of ``run``'s results ``(partner, previous grade,
-        insufficient, blacklisted, score, grade, trend)``; returns
-        ``{partner: result id}``.
+        insufficient, blacklisted, score, grade, trend, computed grade,
+        demotion held)``; returns ``{partner: result id}``.
 
         The customer's salesperson and score in force are read on the way,
         and an override of its result in force that lasts until this run's
@@ -313,25 +319,27 @@ class CustomerGradingResult(models.Model):
                         previous_level_id, previous_score, score_change, score_move,
                         is_insufficient,
                         is_blacklisted, score, computed_level_id, level_id, trend,
+                        demotion_held,
                         override_level_id, override_reason, override_until,
                         override_user_id, override_date)
                 SELECT %(run_id)s, %(company_id)s, %(period_label)s, %(date_to)s,
                        t.partner_id, p.user_id, t.previous_level_id, p.score,
                        t.score - p.score, ABS(t.score - p.score), t.insufficient,
                        t.blacklisted, t.score,
-                       t.level_id, COALESCE(o.override_level_id, t.level_id),
+                       t.computed_level_id, COALESCE(o.override_level_id, t.level_id),
                        CASE WHEN o.id IS NULL THEN t.trend
                             WHEN previous.id IS NULL THEN 'new'
                             WHEN overridden.min_score > previous.min_score THEN 'up'
                             WHEN overridden.min_score < previous.min_score THEN 'down'
                             ELSE 'same' END,
+                       t.demotion_held AND o.id IS NULL,
                        o.override_level_id, o.override_reason, o.override_until,
                        o.override_user_id, o.override_date
                   FROM unnest(%(partner_ids)s::int[], %(previous)s::int[], %(insufficient)s::bool[],
                               %(blacklisted)s::bool[], %(scores)s::numeric[], %(levels)s::int[],
-                              %(trends)s::varchar[])
+                              %(trends)s::varchar[], %(computed)s::int[], %(held)s::bool[])
                        AS t(partner_id, previous_level_id, insufficient, blacklisted, score,
-                            level_id, trend)
+                            level_id, trend, computed_level_id, demotion_held)
                        -- index lookups of each customer, where a join would scan the partners
                   JOIN LATERAL (
                        SELECT c.user_id, (c.grading_score ->> %(key)s)::numeric AS score,
@@ -356,6 +364,8 @@ class CustomerGradingResult(models.Model):
                 scores=columns[4],
                 levels=columns[5],
                 trends=columns[6],
+                computed=columns[7],
+                held=columns[8],
             )
         )
         return dict(self.env.cr.fetchall())

@@ -1,4 +1,4 @@
-from collections import Counter
+from collections import Counter, defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -675,11 +675,86 @@ class CustomerGradingRun(models.Model):
             populations,
             among_themselves=not self.is_partial,
         )
+        held = self._held_demotions(grades)
+        rows = []
+        for partner_id, previous, insufficient, blacklisted, total, level, trend, _lines in grades:
+            kept = held.get(partner_id)
+            rows.append(
+                (
+                    partner_id,
+                    previous,
+                    insufficient,
+                    blacklisted,
+                    total,
+                    kept or level,
+                    "same" if kept else trend,
+                    level,
+                    bool(kept),
+                )
+            )
         Result = self.env["customer.grading.result"]
-        result_ids = Result._insert_results(self, [grade[:7] for grade in grades])
+        result_ids = Result._insert_results(self, rows)
         Result._insert_lines(
             [(result_ids[grade[0]], *line) for grade in grades for line in grade[7]]
         )
+
+    def _held_demotions(self, grades):
+        """``{partner: grade kept}`` for the customers of ``grades`` (as the
+        engine gives them) whose grade goes down while their grade in force
+        asks for more periods below its threshold first (its demotion
+        periods): the demotion waits until this run and the full runs
+        published before it all scored below. One query, only when a grade of
+        the scheme asks for more than one period."""
+        levels = self.scheme_id.sudo().level_ids
+        waiting = {level.id: level for level in levels if level.demotion_periods > 1}
+        candidates = {
+            partner_id: waiting[previous]
+            for partner_id, previous, _insufficient, blacklisted, _total, level, _trend, _lines in (
+                grades
+            )
+            if previous in waiting
+            and level
+            and not blacklisted
+            and levels.browse(level).min_score < waiting[previous].min_score
+        }
+        if not candidates:
+            return {}
+        periods = max(level.demotion_periods for level in candidates.values())
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id, score FROM (
+                    SELECT r.partner_id, r.score,
+                           ROW_NUMBER() OVER (PARTITION BY r.partner_id
+                                              ORDER BY run.date_to DESC, run.id DESC) AS n
+                      FROM customer_grading_result r
+                      JOIN customer_grading_run run ON run.id = r.run_id
+                     WHERE r.partner_id = ANY(%(partner_ids)s)
+                       AND run.company_id = %(company_id)s
+                       AND NOT run.is_partial
+                       AND run.state = 'applied'
+                       AND run.date_to < %(date_to)s
+                ) history
+                 WHERE n < %(periods)s
+              ORDER BY partner_id, n
+                """,
+                partner_ids=list(candidates),
+                company_id=self.company_id.id,
+                date_to=self.date_to,
+                periods=periods,
+            )
+        )
+        history = defaultdict(list)
+        for partner_id, score in self.env.cr.fetchall():
+            history[partner_id].append(score)
+        held = {}
+        for partner_id, level in candidates.items():
+            before = history[partner_id][: level.demotion_periods - 1]
+            if len(before) < level.demotion_periods - 1 or any(
+                score >= level.min_score for score in before
+            ):
+                held[partner_id] = level.id
+        return held
 
     def _needs_rank_populations(self):
         """A full run ranks its customers among themselves: before its first

@@ -42,6 +42,12 @@ class ResCompany(models.Model):
         string="Second Reviewer",
         help="The grading manager who submitted a run for review cannot approve it.",
     )
+    grading_apply_policies = fields.Boolean(
+        string="Apply Grade Policies to Customers",
+        help="When grades are published, customers get the payment terms, credit limit and "
+        "pricelist of their grade in this company (what a grade leaves empty is not "
+        "touched); customers marked as policy exceptions keep their own.",
+    )
     grading_appeal_days = fields.Integer(
         string="Appeal Window (days)",
         default=15,

@@ -31,6 +31,9 @@ class ResConfigSettings(models.TransientModel):
     grading_review_second_person = fields.Boolean(
         related="company_id.grading_review_second_person", readonly=False
     )
+    grading_apply_policies = fields.Boolean(
+        related="company_id.grading_apply_policies", readonly=False
+    )
     grading_appeal_days = fields.Integer(related="company_id.grading_appeal_days", readonly=False)
     grading_appeal_decision_days = fields.Integer(
         related="company_id.grading_appeal_decision_days", readonly=False

@@ -1,13 +1,16 @@
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..tools import blacklist_keys
 from .customer_grading_blacklist import REASONS
 from .customer_grading_visit import GROUP_MANAGER
 
 GROUP_USER = "customer_grading.group_customer_grading_user"
+
+# A grading manager's decision: the customer keeps its own terms.
+POLICY_EXCEPTION_FIELDS = {"grading_policy_exception", "grading_policy_exception_reason"}
 
 # Fields the blacklist admission check compares, the country they are read in
 # and the company it is checked in.
@@ -82,6 +85,18 @@ class ResPartner(models.Model):
     )
     grading_can_see_details = fields.Boolean(
         compute="_compute_grading_breakdown", groups=GROUP_USER
+    )
+    grading_policy_exception = fields.Boolean(
+        string="Grade Policy Exception",
+        company_dependent=True,
+        groups=GROUP_USER,
+        help="This customer keeps its own payment terms, credit limit and pricelist in this "
+        "company, whatever its grade's policy.",
+    )
+    grading_policy_exception_reason = fields.Char(
+        string="Reason for the Exception",
+        company_dependent=True,
+        groups=GROUP_USER,
     )
     grading_override_reason = fields.Text(
         string="Grade Overridden",
@@ -308,6 +323,16 @@ class ResPartner(models.Model):
             # manual indicators of their customers up to date from the form.
             self._write_grading_values(vals["grading_value_ids"])
             return True
+        if POLICY_EXCEPTION_FIELDS & vals.keys():
+            if not (self.env.su or self.env.user.has_group(GROUP_MANAGER)):
+                raise AccessError(
+                    self.env._("Only a grading manager marks grade policy exceptions.")
+                )
+            if vals.keys() <= POLICY_EXCEPTION_FIELDS and not self.has_access("write"):
+                # a grading manager decides exceptions on the customers they read,
+                # without the right to edit the contacts otherwise
+                self.check_access("read")
+                return super(ResPartner, self.sudo()).write(vals)
         result = super().write(vals)
         if ADMISSION_FIELDS & vals.keys():
             self._check_blacklist_admission()

@@ -10,6 +10,7 @@ from . import (
     test_manual_values,
     test_measures,
     test_performance,
+    test_policy,
     test_preview,
     test_receivable_review,
     test_rfm,

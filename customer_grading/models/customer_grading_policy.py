@@ -1,0 +1,77 @@
+"""The policies of the grades applied to the customers when grades are
+published: each grade's payment terms, credit limit and pricelist, set in
+the run's company on the customers that are not policy exceptions."""
+
+from collections import defaultdict
+
+from odoo import api, models
+from odoo.tools import format_amount
+
+
+class CustomerGradingPolicy(models.AbstractModel):
+    _name = "customer.grading.policy"
+    _description = "Customer Grading Policies"
+
+    @api.model
+    def _apply(self, run, grades):
+        """Give the customers of ``grades`` (``{partner id: (grade id,
+        result id)}``) the policy of their grade in the run's company, where
+        the company applies grade policies. Fields a grade leaves empty are
+        not touched, nor are the customers marked as exceptions. Returns
+        ``{result id: [change, …]}``, the changes in words, for the notes."""
+        company = run.company_id
+        if not company.grading_apply_policies or not grades:
+            return {}
+        levels = (
+            self.env["customer.grading.level"]
+            .with_company(company)
+            .browse({level_id for level_id, _result_id in grades.values() if level_id})
+        )
+        policies = {level: level._grading_policy_values() for level in levels}
+        policies = {level: values for level, values in policies.items() if values}
+        if not policies:
+            return {}
+        # the company's policy, applied whoever publishes: the credit limit is an
+        # accounting field, and a grading manager may not edit customers
+        partners = (
+            self.env["res.partner"].with_company(company).sudo().browse(list(grades))
+        ).filtered(lambda partner: not partner.grading_policy_exception)
+        changes = defaultdict(list)
+        by_values = defaultdict(lambda: self.env["res.partner"].sudo().with_company(company))
+        for partner in partners:
+            level_id, result_id = grades[partner.id]
+            values = policies.get(levels.browse(level_id), {})
+            changed = {field: value for field, value in values.items() if partner[field] != value}
+            if changed:
+                by_values[tuple(sorted(changed.items(), key=lambda item: item[0]))] |= partner
+                changes[result_id] = self._describe(partner, changed, company)
+        for values, customers in by_values.items():
+            customers.write(
+                {field: value.id if hasattr(value, "id") else value for field, value in values}
+            )
+        return changes
+
+    @api.model
+    def _describe(self, partner, changed, company):
+        """``["Payment terms: 30 Days → 45 Days", …]``, before the write."""
+        labels = {
+            "property_payment_term_id": self.env._("Payment terms"),
+            "credit_limit": self.env._("Credit limit"),
+            "specific_property_product_pricelist": self.env._("Pricelist"),
+        }
+        currency = company.currency_id
+
+        def shown(field, value):
+            if field == "credit_limit":
+                return format_amount(self.env, value, currency) if value else "-"
+            return value.display_name or "-"
+
+        return [
+            self.env._(
+                "%(field)s: %(old)s → %(new)s",
+                field=labels[field],
+                old=shown(field, partner[field]),
+                new=shown(field, value),
+            )
+            for field, value in changed.items()
+        ]
