@@ -119,6 +119,7 @@ def measure(db):
         out["list_20"] = _list_queries(env, 20)
         out["form"] = _form_queries(env, customers[2])
         out["cron"] = _scheduled_action(env)
+        out["policies"] = _publication_with_policies(env, run)
     print(json.dumps(out))
 
 
@@ -178,6 +179,27 @@ def _full_run(env):
     # statistics for the comparison queries below (autovacuum may not have run yet)
     env.cr.execute("ANALYZE customer_grading_result, customer_grading_result_line")
     return run, full
+
+
+def _publication_with_policies(env, run):
+    """The full run's period graded again and published with the grade
+    policies applied: every grade gives payment terms and a credit limit, so
+    that the terms of every customer are written (the worst case)."""
+    company = run.company_id
+    term = env["account.payment.term"].search([("company_id", "in", (company.id, False))], limit=1)
+    for index, level in enumerate(run.scheme_id.level_ids):
+        level.with_company(company).write(
+            {"payment_term_id": term.id, "credit_limit": 10000.0 * (index + 1)}
+        )
+    company.grading_apply_policies = True
+    again = env["customer.grading.run"].browse(run.action_regrade_period()["res_id"])
+    again.action_compute()
+    env.cr.commit()
+    with measured(env.cr) as published:
+        again.action_apply()
+        env.flush_all()
+    env.cr.commit()
+    return published
 
 
 def _preview(env, scheme):
@@ -449,6 +471,12 @@ def report(args, figures, load_seconds):
         (
             "publication (approve) of the run",
             f"{full['publish']['seconds']:.2f} s, {full['publish']['queries']:,} queries",
+        ),
+        (
+            "publication with grade policies (terms of every customer written)",
+            f"{figures['policies']['seconds']:.2f} s, {figures['policies']['queries']:,} queries"
+            f" ({figures['policies']['seconds'] / full['publish']['seconds']:.2f}"
+            " × without policies)",
         ),
         (
             "full run: SQL queries",

@@ -5,7 +5,7 @@ the run's company on the customers that are not policy exceptions."""
 from collections import defaultdict
 
 from odoo import api, models
-from odoo.tools import format_amount
+from odoo.tools import SQL, format_amount
 
 
 class CustomerGradingPolicy(models.AbstractModel):
@@ -37,19 +37,43 @@ class CustomerGradingPolicy(models.AbstractModel):
             self.env["res.partner"].with_company(company).sudo().browse(list(grades))
         ).filtered(lambda partner: not partner.grading_policy_exception)
         changes = defaultdict(list)
-        by_values = defaultdict(lambda: self.env["res.partner"].sudo().with_company(company))
+        written = defaultdict(dict)  # customer field: {customer id: value}
         for partner in partners:
             level_id, result_id = grades[partner.id]
             values = policies.get(levels.browse(level_id), {})
             changed = {field: value for field, value in values.items() if partner[field] != value}
             if changed:
-                by_values[tuple(sorted(changed.items(), key=lambda item: item[0]))] |= partner
                 changes[result_id] = self._describe(partner, changed, company)
-        for values, customers in by_values.items():
-            customers.write(
-                {field: value.id if hasattr(value, "id") else value for field, value in values}
-            )
+                for field, value in changed.items():
+                    written[field][partner.id] = value.id if hasattr(value, "id") else value
+        for field, values in written.items():
+            self._write_company_values(company, field, values)
         return changes
+
+    @api.model
+    def _write_company_values(self, company, field, values):
+        """Set the company-dependent ``field`` of the customers ``values``
+        (``{customer id: value}``) and of their contacts (Odoo keeps these
+        commercial fields the same on a company's contacts) in ``company``:
+        one UPDATE, where the ORM would write and sync each customer."""
+        column_type = SQL("float8") if field == "credit_limit" else SQL("int4")
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET %(column)s = COALESCE(p.%(column)s, '{}'::jsonb)
+                                    || jsonb_build_object(%(key)s, v.value)
+                  FROM unnest(%(ids)s::int4[], %(values)s::%(type)s[]) AS v(id, value)
+                 WHERE p.commercial_partner_id = v.id
+                """,
+                column=SQL.identifier(field),
+                key=str(company.id),
+                ids=list(values),
+                values=list(values.values()),
+                type=column_type,
+            )
+        )
+        self.env["res.partner"].invalidate_model([field, "property_product_pricelist"])
 
     @api.model
     def _describe(self, partner, changed, company):

@@ -221,8 +221,12 @@ class CustomerGradingPublication(models.AbstractModel):
         )
         model_id = self.env["ir.model"]._get_id(Results._name)
         values = []
+        reviewers = {}  # the rule depends on the customer's salesperson only
         for result in Results.browse(result_ids):
-            reviewer = run.company_id._grading_manager_for(result.partner_id)
+            salesperson = result.partner_id.commercial_partner_id.user_id
+            if salesperson not in reviewers:
+                reviewers[salesperson] = run.company_id._grading_manager_for(result.partner_id)
+            reviewer = reviewers[salesperson]
             if result.partner_id in reviewed or not reviewer:
                 continue
             values.append(

@@ -248,8 +248,12 @@ class CustomerGradingVisitCompliance(models.Model):
         behind = self.sudo().search([("is_behind", "=", True), ("user_id", "!=", False)])
         model_id = self.env["ir.model"]._get_id(self._name)
         values = []
+        assignees = {}  # the rule depends on the salesperson and the company only
         for row in behind.filtered(lambda row: row.id not in reminded):
-            user = row._reminder_user()
+            key = (row.user_id, row.company_id)
+            if key not in assignees:
+                assignees[key] = row._reminder_user()
+            user = assignees[key]
             if not user:
                 continue
             values.append(

@@ -50,9 +50,11 @@ class TestPolicy(GradingCase):
         )
 
     def test_policy_applied_on_publication(self):
+        buyer = self.env["res.partner"].create({"name": "Key Buyer", "parent_id": self.key.id})
         run = self._run()
         run.action_apply()
         self.assertEqual(self._terms(self.key), (self.term_45, 50000, self.pricelist))
+        self.assertEqual(self._terms(buyer), (self.term_45, 50000, self.pricelist))  # contacts too
         # what the grade leaves empty stays the customer's own
         self.assertEqual(self._terms(self.good), (self.term_30, 20000, self.pricelist.browse()))
         self.assertEqual(self._terms(self.plain), (self.term_30, 0, self.pricelist.browse()))
