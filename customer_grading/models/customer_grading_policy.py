@@ -38,12 +38,13 @@ class CustomerGradingPolicy(models.AbstractModel):
         ).filtered(lambda partner: not partner.grading_policy_exception)
         changes = defaultdict(list)
         written = defaultdict(dict)  # customer field: {customer id: value}
+        shown = {}  # the values put in words, once each
         for partner in partners:
             level_id, result_id = grades[partner.id]
             values = policies.get(levels.browse(level_id), {})
             changed = {field: value for field, value in values.items() if partner[field] != value}
             if changed:
-                changes[result_id] = self._describe(partner, changed, company)
+                changes[result_id] = self._describe(partner, changed, company, shown)
                 for field, value in changed.items():
                     written[field][partner.id] = value.id if hasattr(value, "id") else value
         for field, values in written.items():
@@ -76,19 +77,26 @@ class CustomerGradingPolicy(models.AbstractModel):
         self.env["res.partner"].invalidate_model([field, "property_product_pricelist"])
 
     @api.model
-    def _describe(self, partner, changed, company):
-        """``["Payment terms: 30 Days → 45 Days", …]``, before the write."""
+    def _describe(self, partner, changed, company, shown_cache=None):
+        """``["Payment terms: 30 Days → 45 Days", …]``, before the write;
+        ``shown_cache`` keeps the values already put in words."""
         labels = {
             "property_payment_term_id": self.env._("Payment terms"),
             "credit_limit": self.env._("Credit limit"),
             "specific_property_product_pricelist": self.env._("Pricelist"),
         }
-        currency = company.currency_id
+        cache = {} if shown_cache is None else shown_cache
 
         def shown(field, value):
-            if field == "credit_limit":
-                return format_amount(self.env, value, currency) if value else "-"
-            return value.display_name or "-"
+            key = (field, value)
+            if key not in cache:
+                if field == "credit_limit":
+                    cache[key] = (
+                        format_amount(self.env, value, company.currency_id) if value else "-"
+                    )
+                else:
+                    cache[key] = value.display_name or "-"
+            return cache[key]
 
         return [
             self.env._(

@@ -244,7 +244,8 @@ class CustomerGradingPublication(models.AbstractModel):
                     ),
                 }
             )
-        Activity.create(values)
+        # no mail per activity: the reviewer finds them in their activities
+        Activity.with_context(mail_activity_quick_update=True).create(values)
 
     @api.model
     def _notify_salespeople(self, run, limit=50):
