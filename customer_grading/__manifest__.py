@@ -45,6 +45,7 @@
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/customer_grading_result_override_views.xml",
+        "wizard/sale_order_grading_release_views.xml",
         "views/customer_grading_menus.xml",
     ],
     "installable": True,

@@ -2,6 +2,9 @@ from odoo import api, fields, models
 
 from .customer_grading_scheme import DEFER_CHECK
 
+# What a sale order meets above the customer's credit limit (see sale_order.py).
+ORDER_ACTIONS = [("none", "Nothing"), ("warn", "Warn"), ("block", "Block")]
+
 
 class CustomerGradingLevel(models.Model):
     _name = "customer.grading.level"
@@ -63,7 +66,7 @@ class CustomerGradingLevel(models.Model):
         "the company applies grade policies; empty: the customer keeps its own.",
     )
     order_action = fields.Selection(
-        [("none", "Nothing"), ("warn", "Warn"), ("block", "Block")],
+        ORDER_ACTIONS,
         string="Order Above Credit Limit",
         default="none",
         required=True,

@@ -63,6 +63,13 @@ class ResCompany(models.Model):
         string="Blacklist Blocks Quotations",
         help="Refuse new quotations for blacklisted customers, not only confirmations.",
     )
+    grading_credit_count_uninvoiced_orders = fields.Boolean(
+        string="Credit Exposure Counts Uninvoiced Orders",
+        default=True,
+        help="A customer's exposure, held to its credit limit when a sale order is "
+        "confirmed, counts its confirmed orders not yet invoiced besides its open "
+        "receivables.",
+    )
     grading_elimination_periods = fields.Integer(
         string="Elimination Review After",
         default=2,

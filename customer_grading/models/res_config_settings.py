@@ -41,6 +41,9 @@ class ResConfigSettings(models.TransientModel):
     grading_blacklist_blocks_quotations = fields.Boolean(
         related="company_id.grading_blacklist_blocks_quotations", readonly=False
     )
+    grading_credit_count_uninvoiced_orders = fields.Boolean(
+        related="company_id.grading_credit_count_uninvoiced_orders", readonly=False
+    )
     grading_elimination_periods = fields.Integer(
         related="company_id.grading_elimination_periods", readonly=False
     )

@@ -1,1 +1,1 @@
-from . import customer_grading_result_override
+from . import customer_grading_result_override, sale_order_grading_release
