@@ -289,14 +289,11 @@ class SaleOrder(models.Model):
         limit as ``tools.credit.credit_limit`` decides (a policy exception keeps
         its own). The customer's own limit is Odoo's ``credit_limit``, an
         accounting field: read as superuser, returned as a number."""
-        with_exceptions = "grading_policy_exception" in customers._fields
         policies = {}
         for customer in customers.sudo().with_company(company):
             level = customer.grading_level_id
             limit = credit.credit_limit(
-                customer.credit_limit,
-                level.credit_limit,
-                with_exceptions and customer.grading_policy_exception,
+                customer.credit_limit, level.credit_limit, customer.grading_policy_exception
             )
             policies[customer.id] = (limit, level.order_action or "none")
         return policies

@@ -309,8 +309,6 @@ class TestCreditPolicy(GradingCase):
             order.action_confirm()
 
     def test_policy_exception_keeps_its_own_limit(self):
-        if "grading_policy_exception" not in self.env["res.partner"]._fields:
-            self.skipTest("the customer's policy exception is not installed yet")
         self._grade(self.customer, "D")
         self._limit("D", 1000.0)
         customer = self.customer.sudo().with_company(self.company)
@@ -333,9 +331,7 @@ class TestCreditPolicy(GradingCase):
         here = self._quotation(1500.0)
         there = self._quotation(1500.0, company=other)
         # the order's company decides, whichever is current
-        self.assertEqual(
-            self._figures(here.with_company(other)), (6500.0, 10000.0, "warn", False)
-        )
+        self.assertEqual(self._figures(here.with_company(other)), (6500.0, 10000.0, "warn", False))
         self.assertEqual(
             self._figures(there.with_company(self.company)), (1500.0, 1000.0, "block", True)
         )

@@ -3,6 +3,7 @@
 Plain functions on plain values, so that they read and test without the ORM.
 """
 
+
 def credit_limit(own_limit, grade_limit, is_exception=False):
     """The credit limit of a customer in a company, 0 for none (no check).
 
