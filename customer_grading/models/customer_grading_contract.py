@@ -70,8 +70,7 @@ class CustomerGradingContract(models.Model):
         string="In Force",
         compute="_compute_is_in_force",
         search="_search_is_in_force",
-        help="Signed, and today (in the company's time zone) lies between its start and "
-        "end dates.",
+        help="Signed, and today (in the company's time zone) lies between its start and end dates.",
     )
     note = fields.Html()
 
@@ -95,9 +94,7 @@ class CustomerGradingContract(models.Model):
     def _search_is_in_force(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on contracts in force."))
-        domain = expression.OR(
-            [self._in_force_domain(company) for company in self.env.companies]
-        )
+        domain = expression.OR([self._in_force_domain(company) for company in self.env.companies])
         if (operator == "=") == value:
             return domain
         return [("id", "not in", self.sudo()._search(domain))]

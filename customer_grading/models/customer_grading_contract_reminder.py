@@ -192,9 +192,7 @@ class CustomerGradingContractReminder(models.Model):
                 )
                 reminder.reminded_month = month_start
         Activity.with_context(mail_activity_quick_update=True).create(values)
-        done.action_feedback(
-            feedback=self.env._("Every customer listed has a contract in force now.")
-        )
+        done.action_feedback(feedback=self.env._("No customer is left on this list."))
 
     def _activity_texts(self):
         """The summary and the list of customers, in the assignee's language."""

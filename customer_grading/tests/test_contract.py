@@ -284,7 +284,7 @@ class TestContractReminders(ContractCase):
         self.assertEqual(reminder.partner_ids, self.alpha | alpha_2)
         self.assertEqual(reminder.company_id, self.company)
         # done this month: none again before next month, though still missing
-        mine.action_feedback(feedback="Calling them")
+        mine.with_user(self.salesman_1).action_feedback(feedback="Calling them")
         with freeze_time("2026-11-25 05:00:00"):
             self.Reminder._cron_check_contracts()
         self.assertFalse(
@@ -301,9 +301,7 @@ class TestContractReminders(ContractCase):
         self._grade(alpha_2, "B")
         with freeze_time("2026-11-20 05:00:00"):
             self.Reminder._cron_check_contracts()
-            activity = self._reminder_activities().filtered(
-                lambda a: a.user_id == self.salesman_1
-            )
+            activity = self._reminder_activities().filtered(lambda a: a.user_id == self.salesman_1)
             # signing one contract shortens the list at once
             self._contract(self.alpha)
             self.assertTrue(activity.exists())
@@ -337,7 +335,9 @@ class TestContractReminders(ContractCase):
         self._grade(nobody, "A")
         # salesman 2 leaves the company: their team leader stands in
         elsewhere = self.setup_other_company(name="Elsewhere Co")["company"]
-        self.salesman_2.write({"company_ids": [Command.set(elsewhere.ids)], "company_id": elsewhere.id})
+        self.salesman_2.write(
+            {"company_ids": [Command.set(elsewhere.ids)], "company_id": elsewhere.id}
+        )
         with freeze_time("2026-11-20 05:00:00"):
             self.Reminder._cron_check_contracts()
         activities = self._reminder_activities()
@@ -405,6 +405,7 @@ class TestContractReminders(ContractCase):
         self.assertEqual(few, (REMIND_QUERIES, REFRESH_QUERIES))
         self.assertEqual(many, (REMIND_QUERIES, REFRESH_QUERIES))
 
+
 @tagged("post_install", "-at_install")
 @freeze_time("2026-11-20 10:00:00")
 class TestRunReviewChecks(ContractCase):
@@ -430,9 +431,7 @@ class TestRunReviewChecks(ContractCase):
         # alpha (A) and gamma (B) lack a contract; gamma a key-account manager
         self.assertEqual((run.contract_missing_count, run.kam_missing_count), (2, 1))
         action = run.action_view_contract_missing()
-        self.assertEqual(
-            self.env["res.partner"].search(action["domain"]), self.alpha | self.gamma
-        )
+        self.assertEqual(self.env["res.partner"].search(action["domain"]), self.alpha | self.gamma)
         action = run.action_view_kam_missing()
         self.assertEqual(self.env["res.partner"].search(action["domain"]), self.gamma)
         # a salesperson reading the run sees the same figures
