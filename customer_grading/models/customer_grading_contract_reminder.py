@@ -99,9 +99,11 @@ class CustomerGradingContractReminder(models.Model):
     def _refresh(self, company, today=None, notify=True):
         """Bring the reminders of ``company`` up to date: who lacks a contract,
         grouped by salesperson in one query; an open activity follows its
-        list, and is closed once the list is empty. With ``notify``, a
-        salesperson whose list is not empty and who has no open activity and
-        none this month gets one."""
+        list, and is closed once the list is empty. With ``notify`` (the
+        nightly action), a salesperson without a list gets one, and one whose
+        list is not empty and who has no open activity and none this month
+        gets an activity; without (a contract changed), only the existing
+        lists follow."""
         today = today or company._grading_today()
         wanted = self._wanted_lists(company)
         # the company's reminders, whoever refreshes them
@@ -116,7 +118,7 @@ class CustomerGradingContractReminder(models.Model):
                     "partner_ids": [Command.set(partner_ids)],
                 }
                 for user_id, partner_ids in wanted.items()
-                if user_id not in by_user
+                if notify and user_id not in by_user
             ]
         )
         changed = reminders.browse()

@@ -434,6 +434,10 @@ class TestRunReviewChecks(ContractCase):
         self.assertEqual(self.env["res.partner"].search(action["domain"]), self.alpha | self.gamma)
         action = run.action_view_kam_missing()
         self.assertEqual(self.env["res.partner"].search(action["domain"]), self.gamma)
+        # one grouped query per check, whatever the number of results
+        run.invalidate_recordset(["contract_missing_count", "kam_missing_count"])
+        with self.assertQueryCount(2):
+            self.assertEqual(run.kam_missing_count, 1)
         # a salesperson reading the run sees the same figures
         self.assertEqual(run.with_user(self.salesman_1).contract_missing_count, 2)
         self._contract(self.alpha)
