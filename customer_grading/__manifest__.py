@@ -41,6 +41,8 @@
         "views/customer_grading_visit_compliance_views.xml",
         "views/customer_grading_receivable_review_line_views.xml",
         "views/customer_grading_receivable_review_views.xml",
+        "views/customer_grading_contract_views.xml",
+        "views/customer_grading_contract_reminder_views.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",

@@ -1,6 +1,8 @@
 from . import (
     customer_grading_appeal,
     customer_grading_blacklist,
+    customer_grading_contract,
+    customer_grading_contract_reminder,
     customer_grading_dimension,
     customer_grading_engine,
     customer_grading_indicator,

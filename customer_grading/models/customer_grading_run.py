@@ -175,6 +175,19 @@ class CustomerGradingRun(models.Model):
         help="Customers whose grade differs from the one in force when the run computed.",
     )
     note = fields.Html()
+    contract_missing_count = fields.Integer(
+        string="Contracts Missing",
+        compute="_compute_policy_checks",
+        help="Customers of the run whose grade in the run requires a contract and who have "
+        "no contract in force in the run's company.",
+    )
+    kam_missing_count = fields.Integer(
+        string="Key-Account Managers Missing",
+        compute="_compute_policy_checks",
+        help="Customers of the run whose grade in the run requires a key-account manager "
+        "and who have no salesperson, or an archived one, or one who does not work in the "
+        "run's company.",
+    )
 
     @api.depends("period_label", "is_partial", "partner_ids")
     def _compute_name(self):
@@ -243,6 +256,37 @@ class CustomerGradingRun(models.Model):
             run.distribution = run._distribution_label(per_level)
             run.previous_distribution = run._distribution_label(before)
             run.changed_count = changed
+
+    def _compute_policy_checks(self):
+        # counts only, the same for everyone who may open the run
+        Result = self.env["customer.grading.result"].sudo()
+        counts = {"contract": {}, "kam": {}}
+        for company in self.company_id:
+            runs = self.filtered(lambda run, company=company: run.company_id == company)
+            for check, per_run in counts.items():
+                per_run.update(
+                    Result._read_group(
+                        [("run_id", "in", runs.ids), *runs._policy_check_domain(check)],
+                        ["run_id"],
+                        ["__count"],
+                    )
+                )
+        for run in self:
+            run.contract_missing_count = counts["contract"].get(run, 0)
+            run.kam_missing_count = counts["kam"].get(run, 0)
+
+    def _policy_check_domain(self, check):
+        """The results, of runs of one company, whose grade requires a contract
+        (``check`` "contract") or a key-account manager ("kam") that the
+        customer lacks in that company."""
+        Partner = self.env["res.partner"].with_company(self.company_id[:1])
+        if check == "contract":
+            return Partner._grading_contract_missing_domain("level_id", "partner_id")
+        levels = Partner._grading_levels_requiring([("key_account_required", "=", True)])
+        unmanaged = (
+            Partner.sudo().with_context(active_test=False)._search(Partner._grading_no_kam_domain())
+        )
+        return [("level_id", "in", levels), ("partner_id", "in", unmanaged)]
 
     def _distribution_label(self, per_level):
         """ "A: 8 · B: 6 · …" in the order of the scheme's grades, then of the others."""
@@ -500,6 +544,38 @@ class CustomerGradingRun(models.Model):
         action = self.action_view_results()
         action["name"] = self.env._("Graded Without Data")
         action["context"] = {"default_run_id": self.id, "search_default_filter_insufficient": 1}
+        return action
+
+    def action_view_contract_missing(self):
+        """The customers of the run whose grade in the run requires a contract they lack."""
+        self.ensure_one()
+        return self._policy_check_action(
+            "contract", self.env._("Contract Missing – %(run)s", run=self.display_name)
+        )
+
+    def action_view_kam_missing(self):
+        """The customers of the run whose grade in the run requires a key-account manager."""
+        self.ensure_one()
+        return self._policy_check_action(
+            "kam", self.env._("No Key-Account Manager – %(run)s", run=self.display_name)
+        )
+
+    def _policy_check_action(self, check, name):
+        results = (
+            self.env["customer.grading.result"]
+            .sudo()
+            .search([("run_id", "=", self.id), *self._policy_check_domain(check)])
+        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_grading.res_partner_action_graded"
+        )
+        action.update(
+            {
+                "name": name,
+                "domain": [("id", "in", results.partner_id.ids)],
+                "context": {"res_partner_search_mode": "customer"},
+            }
+        )
         return action
 
     def action_view_results(self):

@@ -120,11 +120,16 @@ class CustomerGradingVisitCompliance(models.Model):
                 ["visit_day:max"],
             )
         )
+        # a contract in force makes a signed customer, box ticked or not
+        contracted = self.env["customer.grading.contract"]._signed_partner_ids(
+            company, partners, today
+        )
         figures = {}
         for partner in partners:
             level = partner.grading_level_id
             start, end = quarter if level.visit_period == "quarter" else month
-            required = level._visit_frequency(partner.is_signed_customer) if level else 0
+            is_signed = partner.is_signed_customer or partner.id in contracted
+            required = level._visit_frequency(is_signed) if level else 0
             done = sum(
                 count
                 for month_start, count in done_by_month[partner.id].items()
@@ -132,7 +137,7 @@ class CustomerGradingVisitCompliance(models.Model):
             )
             figures[partner.id] = {
                 "level": level,
-                "is_signed": partner.is_signed_customer,
+                "is_signed": is_signed,
                 "period_start": start,
                 "period_end": end,
                 "required": required,

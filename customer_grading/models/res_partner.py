@@ -133,7 +133,8 @@ class ResPartner(models.Model):
         company_dependent=True,
         help="A contract is in force with this customer; otherwise it is a potential "
         "customer. Each grade owes signed and potential customers different visit "
-        "frequencies.",
+        "frequencies. A contract in force in the company's Contracts counts as signed, "
+        "box ticked or not.",
     )
     grading_visit_count = fields.Integer(
         string="Visits", compute="_compute_grading_visits", groups=GROUP_USER
@@ -200,6 +201,28 @@ class ResPartner(models.Model):
         related="grading_blacklist_match_id.state",
         string="Matched Entry Status",
         groups=GROUP_USER,
+    )
+
+    # Policies of the grade in force, per company (see customer.grading.level)
+    grading_contract_count = fields.Integer(
+        string="Contracts", compute="_compute_grading_contract_count", groups=GROUP_USER
+    )
+    grading_contract_missing = fields.Boolean(
+        string="Contract Missing",
+        compute="_compute_grading_contract_missing",
+        search="_search_grading_contract_missing",
+        groups=GROUP_USER,
+        help="The customer's grade in the current company requires a contract, and the "
+        "customer has no signed contract in force in that company.",
+    )
+    grading_kam_missing = fields.Boolean(
+        string="No Key-Account Manager",
+        compute="_compute_grading_kam_missing",
+        search="_search_grading_kam_missing",
+        groups=GROUP_USER,
+        help="The customer's grade in the current company requires a key-account manager, "
+        "and the customer has no salesperson, or one who is archived, not an internal user "
+        "or does not work in that company.",
     )
 
     @api.depends_context("company", "uid")
@@ -282,6 +305,101 @@ class ResPartner(models.Model):
         )
         positive = (operator == "=") == value
         return [("id", "in" if positive else "not in", behind.subselect("partner_id"))]
+
+    @api.depends_context("company", "uid")
+    def _compute_grading_contract_count(self):
+        customers = self.commercial_partner_id._origin.filtered("id")
+        counts = dict(  # the contracts the user may open, of all the user's companies
+            self.env["customer.grading.contract"]._read_group(
+                [("partner_id", "in", customers.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.grading_contract_count = counts.get(partner.commercial_partner_id._origin, 0)
+
+    @api.depends_context("company")
+    @api.depends("grading_level_id")
+    def _compute_grading_contract_missing(self):
+        saved = self._origin.filtered("id")
+        missing = self.with_context(active_test=False).search(
+            [("id", "in", saved.ids), *self._grading_contract_missing_domain()]
+        )
+        for partner in self:
+            partner.grading_contract_missing = partner._origin in missing
+
+    def _search_grading_contract_missing(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on missing contracts."))
+        return self._grading_flag_domain(
+            self._grading_contract_missing_domain(), (operator == "=") == value
+        )
+
+    @api.depends_context("company")
+    @api.depends("grading_level_id", "user_id")
+    def _compute_grading_kam_missing(self):
+        company = self.env.company
+        for partner in self:
+            manager = partner.user_id.sudo()  # whether the user works here, not who they are
+            partner.grading_kam_missing = partner.grading_level_id.key_account_required and not (
+                manager.active and not manager.share and company in manager.company_ids
+            )
+
+    def _search_grading_kam_missing(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on key-account managers."))
+        levels = self._grading_levels_requiring([("key_account_required", "=", True)])
+        return self._grading_flag_domain(
+            [("grading_level_id", "in", levels), *self._grading_no_kam_domain()],
+            (operator == "=") == value,
+        )
+
+    def _grading_flag_domain(self, domain, positive):
+        """``domain`` when searching the flagged customers, else its complement."""
+        if positive:
+            return domain
+        return [("id", "not in", self.sudo().with_context(active_test=False)._search(domain))]
+
+    @api.model
+    def _grading_levels_requiring(self, domain):
+        """The grades (archived ones too: a customer keeps an archived grade
+        until the next run) matching ``domain``, as a subquery."""
+        return (
+            self.env["customer.grading.level"]
+            .sudo()
+            .with_context(active_test=False)
+            ._search(domain)
+        )
+
+    @api.model
+    def _grading_contract_missing_domain(self, level_field="grading_level_id", partner_field="id"):
+        """Customers whose grade requires a contract and who have no contract in
+        force in the current company; on another model, the records whose
+        ``partner_field`` is such a customer graded ``level_field``."""
+        company = self.env.company
+        levels = self._grading_levels_requiring([("contract_required", "=", "required")])
+        in_force = self.env["customer.grading.contract"]._in_force_query(company)
+        return [(level_field, "in", levels), (partner_field, "not in", in_force)]
+
+    @api.model
+    def _grading_no_kam_domain(self):
+        """Customers without a key-account manager in the current company: no
+        salesperson, or an archived one, a portal user, or one who does not
+        work in the company."""
+        unfit = (
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            ._search(
+                [
+                    "|",
+                    "|",
+                    ("active", "=", False),
+                    ("share", "=", True),
+                    ("company_ids", "not in", self.env.company.ids),
+                ]
+            )
+        )
+        return ["|", ("user_id", "=", False), ("user_id", "in", unfit)]
 
     @api.depends_context("company")
     @api.depends("commercial_partner_id")
@@ -535,6 +653,16 @@ class ResPartner(models.Model):
                 ),
             },
         }
+
+    def action_grading_view_contracts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_grading.customer_grading_contract_action"
+        )
+        customer = self.commercial_partner_id
+        action["domain"] = [("partner_id", "=", customer.id)]
+        action["context"] = {"default_partner_id": customer.id}
+        return action
 
     def action_grading_appeal(self):
         """Appeal the customer's grade in force in the current company."""

@@ -163,10 +163,13 @@ class CustomerGradingDemo(models.AbstractModel):
         self._demo_blacklist(env, partners, users, today)
         self._demo_grade(env, today)
         self._demo_appeals(env, users)
+        self._demo_contracts(env, rng, partners, today)
         self._demo_visits(env, rng, partners, today)
         self._demo_receivable_review(env, rng, today)
         self._demo_run_in_review(env)
         self._demo_preview(env)
+        # the salespeople's monthly missing-contract reminders
+        env["customer.grading.contract.reminder"]._cron_check_contracts()
         return True
 
     @api.model
@@ -504,6 +507,47 @@ class CustomerGradingDemo(models.AbstractModel):
             env["customer.grading.visit"].search_count([]),
             Compliance.search_count([("is_behind", "=", True)]),
         )
+
+    def _demo_contracts(self, env, rng, partners, today):
+        """Framework agreements with most customers whose grade requires a
+        contract: signed and in force, one expired, one renewal still a
+        draft; every fifth has none, so that *Contract Missing* lists some."""
+        Contract = env["customer.grading.contract"]
+        if Contract.search_count([], limit=1):
+            return
+        company = env.company
+        required = [
+            partner
+            for partner, _profile in partners
+            if partner.with_company(company).grading_level_id.contract_required == "required"
+        ]
+        values = []
+        for index, partner in enumerate(required):
+            if index % 5 == 4:
+                continue
+            start = today - timedelta(days=rng.randint(30, 600))
+            end = start + timedelta(days=2 * 365 - 1)
+            state = "signed"
+            if index == 3:  # ended two months ago
+                start, end = today - timedelta(days=790), today - timedelta(days=60)
+            elif index == 8:  # the renewal being negotiated
+                start, end, state = today + timedelta(days=30), False, "draft"
+            values.append(
+                {
+                    "name": f"FA-{start.year}-{index + 1:03d}",
+                    "partner_id": partner.id,
+                    "user_id": partner.user_id.id,
+                    "date_start": start,
+                    "date_end": end,
+                    "state": state,
+                    "signed_date": start - timedelta(days=rng.randint(3, 20))
+                    if state == "signed"
+                    else False,
+                    "note": "Framework agreement: prices, volumes and delivery terms.",
+                }
+            )
+        Contract.create(values)
+        Contract._expire(company, today)
 
     def _demo_visit(self, Visit, rng, partner, day, done=False):
         planned, actual, next_steps = rng.choice(VISIT_TOPICS)
