@@ -268,6 +268,14 @@ class CustomerGradingResult(models.Model):
             customer = self.partner_id.sudo().with_company(self.company_id)
             customer.grading_level_id = grade
             customer.grading_state = "graded" if grade else "insufficient"
+            self._apply_grade_policy(grade)
+
+    def _apply_grade_policy(self, grade):
+        """The customer's grade in force changed after publication (override,
+        accepted appeal): it gets its new grade's policy, noted on this result."""
+        Policy = self.env["customer.grading.policy"]
+        changes = Policy._apply(self.run_id, {self.partner_id.id: (grade.id, self.id)})
+        self.env["customer.grading.publication"]._log_grade_changes(self.run_id, [], changes)
 
     # ------------------------------------------------------------------
     # Appeals

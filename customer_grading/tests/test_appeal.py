@@ -294,6 +294,19 @@ class TestAppeal(GradingCase):
         # the decision is in the appeal's chatter
         self.assertTrue(appeal.message_ids.filtered(lambda m: "Contract checked" in (m.body or "")))
 
+    def test_accepted_appeal_gives_the_granted_grade_policy(self):
+        self.company.grading_apply_policies = True
+        self.levels["B"].with_company(self.company).credit_limit = 20000
+        self.levels["C"].with_company(self.company).credit_limit = 5000
+        run = self._publish()
+        customer = self.customer.sudo().with_company(self.company)
+        self.assertEqual(customer.credit_limit, 5000)
+        with freeze_time("2026-10-22 09:00:00"):
+            self._decide(self._submitted(run), "action_accept")
+        self.assertEqual(customer.credit_limit, 20000)
+        note = self._result(run, self.customer).message_ids[0].body
+        self.assertIn("Credit limit", note)
+
     def test_accept_with_another_grade(self):
         run = self._publish()
         appeal = self._submitted(run).with_user(self.manager)

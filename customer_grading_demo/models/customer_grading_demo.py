@@ -161,6 +161,7 @@ class CustomerGradingDemo(models.AbstractModel):
             self._demo_manual_values(env, rng, company, partner, profile, users, today)
         self._demo_sales_team(env, users)
         self._demo_blacklist(env, partners, users, today)
+        self._demo_policies(env, partners)
         self._demo_grade(env, today)
         self._demo_appeals(env, users)
         self._demo_contracts(env, rng, partners, today)
@@ -599,6 +600,34 @@ class CustomerGradingDemo(models.AbstractModel):
             run.action_compute()
             run.action_submit_review()
             run.action_approve()
+
+    def _demo_policies(self, env, partners):
+        """The company applies its grades' credit policies; one strategic
+        customer keeps the terms its head office negotiated."""
+        company = env.company
+        company.grading_apply_policies = True
+        policies = {  # grade: (payment terms xmlid, credit limit)
+            "A": ("account.account_payment_term_45days", 500000.0),
+            "B": ("account.account_payment_term_30days", 200000.0),
+            "C": ("account.account_payment_term_21days", 60000.0),
+            "D": ("account.account_payment_term_immediate", 10000.0),
+        }
+        for level in company.grading_scheme_id.level_ids.with_company(company):
+            xmlid, limit = policies.get(level.code, (None, 0.0))
+            term = env.ref(xmlid, raise_if_not_found=False) if xmlid else None
+            level.write({"payment_term_id": term.id if term else False, "credit_limit": limit})
+        exception = next(partner for partner, kind in partners if kind == "strategic")
+        exception.with_company(company).write(
+            {
+                "grading_policy_exception": True,
+                "grading_policy_exception_reason": "Group agreement negotiated by head "
+                "office: payment at the end of the following month, a 1,000,000 limit.",
+                "property_payment_term_id": env.ref(
+                    "account.account_payment_term_end_following_month"
+                ).id,
+                "credit_limit": 1000000.0,
+            }
+        )
 
     def _demo_preview(self, env):
         """What the RFM preset would change, previewed against the grades in force."""
