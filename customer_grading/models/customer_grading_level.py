@@ -70,15 +70,17 @@ class CustomerGradingLevel(models.Model):
         string="Order Above Credit Limit",
         default="none",
         required=True,
-        help="What a sale order meets when confirming it would take the customer above its "
-        "credit limit: nothing, a warning, or a block that only a grading manager releases.",
+        help="What happens to a sale order of a customer of this grade when confirming it "
+        "would take the customer above its credit limit: nothing, a warning, or a block that "
+        "only a grading manager releases.",
     )
     contract_required = fields.Selection(
         [("required", "Required"), ("recommended", "Recommended"), ("no", "Not Required")],
-        string="Contract",
+        string="Contract Requirement",
         default="no",
         required=True,
-        help="Whether the customers of this grade must have a signed contract in force.",
+        help="Required: customers of this grade without a signed contract in force are flagged "
+        "and their salesperson reminded; Recommended: advised, not flagged.",
     )
     key_account_required = fields.Boolean(
         string="Key-Account Manager Required",
@@ -88,7 +90,7 @@ class CustomerGradingLevel(models.Model):
         string="Demotion After (periods)",
         default=1,
         help="A customer is moved down from this grade only after this many consecutive "
-        "periods graded below it (runs over all customers), so that grades do not flap "
+        "periods graded below it (runs that grade all customers), so that grades do not flap "
         "around a threshold.",
     )
     visit_period = fields.Selection(
@@ -122,7 +124,7 @@ class CustomerGradingLevel(models.Model):
         (
             "demotion_periods_positive",
             "CHECK(demotion_periods >= 1)",
-            "A customer is moved down after one period or more.",
+            "A demotion needs one period or more below the grade.",
         ),
         (
             "visit_frequency_positive",

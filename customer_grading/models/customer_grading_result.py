@@ -83,8 +83,8 @@ class CustomerGradingResult(models.Model):
     demotion_held = fields.Boolean(
         string="Demotion Held Back",
         readonly=True,
-        help="The score is below the grade in force, whose demotion periods ask for more "
-        "periods below its threshold before the customer is moved down: it keeps its grade.",
+        help="The score is below the threshold of the grade in force, whose demotion periods ask "
+        "for more periods below it before the customer is moved down: it keeps its grade.",
     )
     override_level_id = fields.Many2one(
         "customer.grading.level",

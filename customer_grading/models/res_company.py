@@ -66,9 +66,9 @@ class ResCompany(models.Model):
     grading_credit_count_uninvoiced_orders = fields.Boolean(
         string="Credit Exposure Counts Uninvoiced Orders",
         default=True,
-        help="A customer's exposure, held to its credit limit when a sale order is "
-        "confirmed, counts its confirmed orders not yet invoiced besides its open "
-        "receivables.",
+        help="When ticked, a customer's exposure, held to its credit limit when a sale order "
+        "is confirmed, counts its confirmed orders not yet invoiced besides its open "
+        "receivables; otherwise only its open receivables.",
     )
     grading_elimination_periods = fields.Integer(
         string="Elimination Review After",
