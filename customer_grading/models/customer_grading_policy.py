@@ -2,10 +2,11 @@
 published: each grade's payment terms, credit limit and pricelist, set in
 the run's company on the customers that are not policy exceptions."""
 
-from collections import defaultdict
-
 from odoo import api, models
 from odoo.tools import SQL, format_amount
+
+# The customer fields a grade's policy sets, in the order of the notes.
+POLICY_FIELDS = ("property_payment_term_id", "credit_limit", "specific_property_product_pricelist")
 
 
 class CustomerGradingPolicy(models.AbstractModel):
@@ -22,88 +23,131 @@ class CustomerGradingPolicy(models.AbstractModel):
         company = run.company_id
         if not company.grading_apply_policies or not grades:
             return {}
-        levels = (
-            self.env["customer.grading.level"]
-            .with_company(company)
-            .browse({level_id for level_id, _result_id in grades.values() if level_id})
-        )
-        policies = {level: level._grading_policy_values() for level in levels}
-        policies = {level: values for level, values in policies.items() if values}
-        if not policies:
+        Level = self.env["customer.grading.level"].with_company(company)
+        policies = {}  # grade id: {customer field: id or amount}
+        for level in Level.browse({level_id for level_id, _result_id in grades.values()} - {False}):
+            values = level._grading_policy_values()
+            if values:
+                policies[level.id] = {field: getattr(v, "id", v) for field, v in values.items()}
+        concerned = [
+            partner_id for partner_id, (level_id, _r) in grades.items() if level_id in policies
+        ]
+        if not concerned:
             return {}
-        # the company's policy, applied whoever publishes: the credit limit is an
-        # accounting field, and a grading manager may not edit customers
-        partners = (
-            self.env["res.partner"].with_company(company).sudo().browse(list(grades))
-        ).filtered(lambda partner: not partner.grading_policy_exception)
-        changes = defaultdict(list)
-        written = defaultdict(dict)  # customer field: {customer id: value}
-        shown = {}  # the values put in words, once each
-        for partner in partners:
-            level_id, result_id = grades[partner.id]
-            values = policies.get(levels.browse(level_id), {})
-            changed = {field: value for field, value in values.items() if partner[field] != value}
-            if changed:
-                changes[result_id] = self._describe(partner, changed, company, shown)
-                for field, value in changed.items():
-                    written[field][partner.id] = value.id if hasattr(value, "id") else value
-        for field, values in written.items():
-            self._write_company_values(company, field, values)
-        return changes
+        changed = {}  # customer id: {field: (old, new)}
+        for partner_id, current in self._current_terms(company, concerned).items():
+            wanted = policies[grades[partner_id][0]]
+            diff = {
+                field: (current[field], new)
+                for field, new in wanted.items()
+                if current[field] != new
+            }
+            if diff:
+                changed[partner_id] = diff
+        self._write_terms(company, changed)
+        words = self._in_words(company, changed)
+        return {grades[partner_id][1]: lines for partner_id, lines in words.items()}
 
     @api.model
-    def _write_company_values(self, company, field, values):
-        """Set the company-dependent ``field`` of the customers ``values``
-        (``{customer id: value}``) and of their contacts (Odoo keeps these
-        commercial fields the same on a company's contacts) in ``company``:
-        one UPDATE, where the ORM would write and sync each customer."""
-        column_type = SQL("float8") if field == "credit_limit" else SQL("int4")
+    def _current_terms(self, company, partner_ids):
+        """``{customer id: {field: id or amount}}``: the terms of the customers
+        in ``company`` (Odoo's fallback when a customer has none), leaving out
+        the policy exceptions. One query."""
+        # the company's policy, applied whoever publishes: the credit limit is an
+        # accounting field a grading manager may not read; only compared and noted
+        Partner = self.env["res.partner"].with_company(company).sudo()
+        Partner.flush_model([*POLICY_FIELDS, "grading_policy_exception"])
+        table = Partner._table
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, %(terms)s FROM res_partner"
+                " WHERE id = ANY(%(ids)s) AND %(exception)s IS NOT TRUE",
+                terms=SQL(", ").join(
+                    Partner._field_to_sql(table, field) for field in POLICY_FIELDS
+                ),
+                ids=partner_ids,
+                exception=Partner._field_to_sql(table, "grading_policy_exception"),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        return {row[0]: dict(zip(POLICY_FIELDS, row[1:], strict=True)) for row in rows}
+
+    @api.model
+    def _write_terms(self, company, changed):
+        """Write the new terms of ``changed`` (``{customer id: {field: (old,
+        new)}}``) in ``company`` on the customers and their contacts (Odoo
+        keeps these commercial fields the same on a company's contacts): one
+        UPDATE for all fields, where the ORM would write and sync each
+        customer. A field a customer keeps is left as it is."""
+        if not changed:
+            return
+        key = str(company.id)
+        columns = {
+            field: [values.get(field, (None, None))[1] for values in changed.values()]
+            for field in POLICY_FIELDS
+        }
+        assignments = SQL(", ").join(
+            SQL(
+                "%(column)s = CASE WHEN v.%(column)s IS NULL THEN p.%(column)s"
+                " ELSE COALESCE(p.%(column)s, '{}'::jsonb)"
+                " || jsonb_build_object(%(key)s, v.%(column)s) END",
+                column=SQL.identifier(field),
+                key=key,
+            )
+            for field in POLICY_FIELDS
+        )
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE res_partner p
-                   SET %(column)s = COALESCE(p.%(column)s, '{}'::jsonb)
-                                    || jsonb_build_object(%(key)s, v.value)
-                  FROM unnest(%(ids)s::int4[], %(values)s::%(type)s[]) AS v(id, value)
+                   SET %(assignments)s
+                  FROM unnest(%(ids)s::int4[], %(terms)s::int4[], %(limits)s::float8[],
+                              %(pricelists)s::int4[])
+                       AS v(id, property_payment_term_id, credit_limit,
+                            specific_property_product_pricelist)
                  WHERE p.commercial_partner_id = v.id
                 """,
-                column=SQL.identifier(field),
-                key=str(company.id),
-                ids=list(values),
-                values=list(values.values()),
-                type=column_type,
+                assignments=assignments,
+                ids=list(changed),
+                terms=columns["property_payment_term_id"],
+                limits=columns["credit_limit"],
+                pricelists=columns["specific_property_product_pricelist"],
             )
         )
-        self.env["res.partner"].invalidate_model([field, "property_product_pricelist"])
+        self.env["res.partner"].invalidate_model([*POLICY_FIELDS, "property_product_pricelist"])
 
     @api.model
-    def _describe(self, partner, changed, company, shown_cache=None):
-        """``["Payment terms: 30 Days → 45 Days", …]``, before the write;
-        ``shown_cache`` keeps the values already put in words."""
+    def _in_words(self, company, changed):
+        """``{customer id: ["Payment terms: 30 Days → 45 Days", …]}``: each
+        term and pricelist named once, amounts in the company's currency."""
         labels = {
             "property_payment_term_id": self.env._("Payment terms"),
             "credit_limit": self.env._("Credit limit"),
             "specific_property_product_pricelist": self.env._("Pricelist"),
         }
-        cache = {} if shown_cache is None else shown_cache
+        models = {
+            "property_payment_term_id": "account.payment.term",
+            "specific_property_product_pricelist": "product.pricelist",
+        }
+        named = {}  # (field, value): words
+        for field, model in models.items():
+            ids = {value for diff in changed.values() for value in diff.get(field, ()) if value}
+            for record in self.env[model].sudo().with_context(active_test=False).browse(ids):
+                named[field, record.id] = record.display_name
+        pattern = self.env._("%(field)s: %(old)s → %(new)s")
 
         def shown(field, value):
-            key = (field, value)
-            if key not in cache:
-                if field == "credit_limit":
-                    cache[key] = (
-                        format_amount(self.env, value, company.currency_id) if value else "-"
-                    )
-                else:
-                    cache[key] = value.display_name or "-"
-            return cache[key]
+            if not value:
+                return "-"
+            if field == "credit_limit" and (field, value) not in named:
+                named[field, value] = format_amount(self.env, value, company.currency_id)
+            return named[field, value]
 
-        return [
-            self.env._(
-                "%(field)s: %(old)s → %(new)s",
-                field=labels[field],
-                old=shown(field, partner[field]),
-                new=shown(field, value),
-            )
-            for field, value in changed.items()
-        ]
+        return {
+            partner_id: [
+                pattern
+                % {"field": labels[field], "old": shown(field, old), "new": shown(field, new)}
+                for field, (old, new) in diff.items()
+            ]
+            for partner_id, diff in changed.items()
+        }

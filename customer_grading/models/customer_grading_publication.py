@@ -151,9 +151,8 @@ class CustomerGradingPublication(models.AbstractModel):
         policy_changes = self.env["customer.grading.policy"]._apply(
             run, {row[0]: (row[2], row[4]) for row in rows}
         )
-        self._log_grade_changes(
-            run, [row for row in rows if row[1] and row[1] != row[2]], policy_changes
-        )
+        self._note_policy_changes(policy_changes)
+        self._log_grade_changes(run, [row for row in rows if row[1] and row[1] != row[2]])
         lowest = run.scheme_id._lowest_level().id
         self._propose_eliminations(run, {row[0]: row[4] for row in rows if row[2] == lowest})
 
@@ -303,6 +302,27 @@ class CustomerGradingPublication(models.AbstractModel):
                 subject=_("Grades published: %(run)s", run=run.display_name),
                 body=body,
             )
+
+    @api.model
+    def _note_policy_changes(self, changes):
+        """Keep on each result what its grade's policy changed in the
+        customer's terms (``{result id: [change, …]}``): one UPDATE, where a
+        chatter note per customer would cost a message each."""
+        if not changes:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE customer_grading_result r
+                   SET policy_note = v.note
+                  FROM unnest(%(ids)s::int4[], %(notes)s::text[]) AS v(id, note)
+                 WHERE r.id = v.id
+                """,
+                ids=list(changes),
+                notes=["\n".join(lines) for lines in changes.values()],
+            )
+        )
+        self.env["customer.grading.result"].invalidate_model(["policy_note"])
 
     @api.model
     def _log_grade_changes(self, run, changes, policy_changes=None):

@@ -86,6 +86,12 @@ class CustomerGradingResult(models.Model):
         help="The score is below the threshold of the grade in force, whose demotion periods ask "
         "for more periods below it before the customer is moved down: it keeps its grade.",
     )
+    policy_note = fields.Text(
+        string="Policy Applied",
+        readonly=True,
+        help="What publishing this grade changed in the customer's payment terms, credit limit "
+        "and pricelist in the run's company, by the grade's policy.",
+    )
     override_level_id = fields.Many2one(
         "customer.grading.level",
         string="Override Grade",
@@ -272,7 +278,8 @@ class CustomerGradingResult(models.Model):
 
     def _apply_grade_policy(self, grade):
         """The customer's grade in force changed after publication (override,
-        accepted appeal): it gets its new grade's policy, noted on this result."""
+        accepted appeal): it gets its new grade's policy, noted in this
+        result's chatter (its *Policy Applied* stays what publication did)."""
         Policy = self.env["customer.grading.policy"]
         changes = Policy._apply(self.run_id, {self.partner_id.id: (grade.id, self.id)})
         self.env["customer.grading.publication"]._log_grade_changes(self.run_id, [], changes)

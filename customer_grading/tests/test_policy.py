@@ -58,10 +58,13 @@ class TestPolicy(GradingCase):
         # what the grade leaves empty stays the customer's own
         self.assertEqual(self._terms(self.good), (self.term_30, 20000, self.pricelist.browse()))
         self.assertEqual(self._terms(self.plain), (self.term_30, 0, self.pricelist.browse()))
-        note = self._result(run, self.key).message_ids[0].body
-        self.assertIn("policy applied", note)
-        self.assertIn("Payment terms: 30 days → 45 days", note)
-        self.assertIn("Pricelist: - → Key accounts", note)
+        self.assertEqual(
+            self._result(run, self.key).policy_note,
+            "Payment terms: 30 days → 45 days\nCredit limit: - → $\xa050,000.00\n"
+            "Pricelist: - → Key accounts (USD)",
+        )
+        self.assertEqual(self._result(run, self.good).policy_note, "Credit limit: - → $\xa020,000.00")
+        self.assertFalse(self._result(run, self.plain).policy_note)
         # nothing of it in the customer's chatter, read by every employee
         self.assertNotIn("45 days", " ".join(self.key.sudo().message_ids.mapped("body")))
 
