@@ -39,20 +39,35 @@ class ReportCustomerEvaluation(models.AbstractModel):
         standards = {
             indicator.id: indicator._scoring_standard() for indicator in lines.indicator_id
         }
+        changed = self._changed_since(lines)
         return {
             "doc_ids": results.ids,
             "doc_model": "customer.grading.result",
             "docs": results,
             "reader_lang": lang,
-            "forms": self._forms(results, lines),
+            "forms": self._forms(results, lines, changed),
             "standards": standards,
+            "changed": changed,
+            "evaluators": {run.id: self._evaluator(run) for run in results.run_id},
         }
 
     def _prefetch(self, results, lines):
         """Read in one query per model what the forms show."""
         runs = results.run_id
-        runs.fetch(["name", "period_label", "scheme_id", "user_id", "submitted_by_id"])
-        runs.fetch(["computed_date", "approved_by_id", "approved_date"])
+        runs.fetch(
+            [
+                "name",
+                "period_label",
+                "scheme_id",
+                "date_from",
+                "date_to",
+                "user_id",
+                "submitted_by_id",
+                "computed_date",
+                "approved_by_id",
+                "approved_date",
+            ]
+        )
         levels = (
             results.level_id
             | results.computed_level_id
@@ -70,16 +85,42 @@ class ReportCustomerEvaluation(models.AbstractModel):
         users.fetch(["name"])
         results.partner_id.fetch(["name", "ref"])
         lines.indicator_id.fetch(
-            ["name", "unit", "scoring_rule", "missing_score", "linear_min", "linear_max"]
+            ["name", "unit", "scoring_rule", "missing_score", "linear_min", "linear_max", "write_date"]
         )
-        lines.indicator_id.band_ids.fetch(["sequence", "threshold", "score"])
-        lines.indicator_id.option_ids.fetch(["sequence", "name", "score", "active"])
+        lines.indicator_id.band_ids.fetch(["sequence", "threshold", "score", "write_date"])
+        lines.indicator_id.option_ids.fetch(["sequence", "name", "score", "active", "write_date"])
         lines.option_id.fetch(["name"])
         lines.dimension_id.fetch(["name", "sequence"])
 
-    def _forms(self, results, lines):
+    def _evaluator(self, run):
+        """Who evaluated: who submitted the run for review, or who started it;
+        nobody for a scheduled run (the line stays blank, to sign by hand)."""
+        user = run.submitted_by_id or run.user_id
+        return user if not user._is_superuser() else user.browse()
+
+    def _changed_since(self, lines):
+        """Ids of the lines whose indicator's rule (its bands, levels or
+        thresholds) changed after their run computed: the form shows the
+        current rule, which the run did not use."""
+        last_change = {
+            indicator.id: max(
+                [indicator.write_date]
+                + indicator.band_ids.mapped("write_date")
+                + indicator.option_ids.mapped("write_date")
+            )
+            for indicator in lines.indicator_id
+        }
+        return {
+            line.id
+            for line in lines
+            if line.result_id.run_id.computed_date
+            and last_change[line.indicator_id.id] > line.result_id.run_id.computed_date
+        }
+
+    def _forms(self, results, lines, changed):
         """``{result id: {"dimensions": [{"dimension", "lines", "weight",
-        "points"}], "weight": total weight}}``, dimensions in their order."""
+        "points"}], "weight": total weight, "changed": whether a rule changed
+        since}}``, dimensions in their order."""
         by_result = defaultdict(lambda: defaultdict(list))
         for line in lines:
             by_result[line.result_id.id][line.dimension_id].append(line)
@@ -98,5 +139,8 @@ class ReportCustomerEvaluation(models.AbstractModel):
             forms[result.id] = {
                 "dimensions": dimensions,
                 "weight": sum(group["weight"] for group in dimensions),
+                "changed": any(
+                    line.id in changed for group in dimensions for line in group["lines"]
+                ),
             }
         return forms

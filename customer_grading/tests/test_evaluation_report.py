@@ -2,11 +2,9 @@ import html as html_lib
 import re
 import shutil
 import unittest
-from datetime import date
+from datetime import date, timedelta
 
-from freezegun import freeze_time
-
-from odoo import Command
+from odoo import SUPERUSER_ID, Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -42,15 +40,11 @@ class TestEvaluationForm(EvaluationFormCase):
         cls._invoice(cls.customer, 5000, date(2026, 3, 10))
         cls.other = cls._customer("Colleague's Customer", user=cls.salesman_2)
         cls._value(cls.other, "new_business", 40)
-        with freeze_time("2026-10-05 09:00:00"):
-            cls.grading_run = cls.env["customer.grading.run"].create(
-                {
-                    "date_to": DATE_TO,
-                    "partner_ids": [Command.set((cls.customer | cls.other).ids)],
-                }
-            )
-            cls.grading_run.action_compute()
-            cls.grading_run.action_apply()
+        cls.grading_run = cls.env["customer.grading.run"].create(
+            {"date_to": DATE_TO, "partner_ids": [Command.set((cls.customer | cls.other).ids)]}
+        )
+        cls.grading_run.action_compute()
+        cls.grading_run.action_apply()
         cls.result = cls.grading_run.result_ids.filtered(lambda r: r.partner_id == cls.customer)
         cls.other_result = cls.grading_run.result_ids - cls.result
 
@@ -116,6 +110,33 @@ class TestEvaluationForm(EvaluationFormCase):
         self.assertNotIn("Colleague's Customer", text)
         self.assertNotIn("overridden", text)
         self.assertNotIn("Demotion held back", text)
+        self.assertNotIn("changed after the evaluation", text)
+
+    def test_rule_changed_since_the_evaluation_marked(self):
+        frequency = self.indicators["purchase_frequency"]
+        band = frequency.band_ids.sorted("threshold")[-1]
+        band.threshold = 20
+        # changed a day after the run computed (one transaction here: its clock stands still)
+        band.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE customer_grading_indicator_band SET write_date = %s WHERE id = %s",
+            [self.grading_run.computed_date + timedelta(days=1), band.id],
+        )
+        text = self._text(self._render(self.result))
+        self.assertIn("20 orders → 100. Without data: 0. *", text)
+        self.assertIn("* This indicator was changed after the evaluation", text)
+        self.assertNotIn("Without data: 50. *", text)  # the other rules did not change
+
+    def test_scheduled_run_leaves_the_evaluator_to_sign(self):
+        run = (
+            self.env["customer.grading.run"]
+            .with_user(SUPERUSER_ID)
+            .with_company(self.company)
+            .create({"date_to": DATE_TO, "partner_ids": [Command.set(self.customer.ids)]})
+        )
+        run.action_compute()
+        text = self._text(self._render(run.result_ids))
+        self.assertIn("Evaluator Evaluation Date", text)
 
     def test_many_forms_in_one_job(self):
         html = self._render(self.grading_run.result_ids, user=self.manager)
