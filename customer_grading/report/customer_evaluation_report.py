@@ -85,7 +85,15 @@ class ReportCustomerEvaluation(models.AbstractModel):
         users.fetch(["name"])
         results.partner_id.fetch(["name", "ref"])
         lines.indicator_id.fetch(
-            ["name", "unit", "scoring_rule", "missing_score", "linear_min", "linear_max", "write_date"]
+            [
+                "name",
+                "unit",
+                "scoring_rule",
+                "missing_score",
+                "linear_min",
+                "linear_max",
+                "write_date",
+            ]
         )
         lines.indicator_id.band_ids.fetch(["sequence", "threshold", "score", "write_date"])
         lines.indicator_id.option_ids.fetch(["sequence", "name", "score", "active", "write_date"])

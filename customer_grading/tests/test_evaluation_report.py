@@ -151,7 +151,8 @@ class TestEvaluationForm(EvaluationFormCase):
         with self.env.cr.savepoint(), self.assertRaises(AccessError):
             self._render(self.grading_run.result_ids, user=self.salesman_1)
         self.assertIn(
-            "Colleague's Customer", self._text(self._render(self.other_result, user=self.salesman_2))
+            "Colleague's Customer",
+            self._text(self._render(self.other_result, user=self.salesman_2)),
         )
 
     def test_user_without_grading_rights_cannot_print(self):
@@ -164,7 +165,9 @@ class TestEvaluationForm(EvaluationFormCase):
         self.assertEqual(report.model, "customer.grading.result")
         self.assertEqual(report.binding_model_id.model, "customer.grading.result")
         self.assertEqual(report.paperformat_id.format, "A4")
-        self.assertIn(self.env.ref("customer_grading.group_customer_grading_user"), report.groups_id)
+        self.assertIn(
+            self.env.ref("customer_grading.group_customer_grading_user"), report.groups_id
+        )
 
     def test_print_from_the_customer(self):
         action = self.customer.with_user(self.salesman_1).action_grading_print_evaluation()
@@ -172,9 +175,7 @@ class TestEvaluationForm(EvaluationFormCase):
         self.assertEqual(action["report_name"], "customer_grading.report_customer_evaluation")
         self.assertEqual(action["context"]["active_ids"], self.result.ids)
         # a contact prints its company's form
-        contact = self.env["res.partner"].create(
-            {"name": "Buyer", "parent_id": self.customer.id}
-        )
+        contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": self.customer.id})
         action = contact.with_user(self.salesman_1).action_grading_print_evaluation()
         self.assertEqual(action["context"]["active_ids"], self.result.ids)
 
