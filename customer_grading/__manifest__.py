@@ -49,6 +49,7 @@
         "wizard/customer_grading_result_override_views.xml",
         "wizard/sale_order_grading_release_views.xml",
         "views/customer_grading_menus.xml",
+        "report/customer_evaluation_report.xml",
     ],
     "installable": True,
     "application": True,

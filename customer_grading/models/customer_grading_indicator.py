@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import formatLang
 
 from ..tools import scoring
 from .customer_grading_scheme import DEFER_CHECK
@@ -280,6 +281,54 @@ class CustomerGradingIndicator(models.Model):
         :func:`scoring.score_rank_sorted`."""
         self.ensure_one()
         return {"lower_is_better": self.is_lower_better, "groups": self.rank_groups}
+
+    def _scoring_standard(self):
+        """This indicator's rule in words, in the language of the environment:
+        its bands, manual levels or thresholds, and the score without data."""
+        self.ensure_one()
+        _ = self.env._
+        if self.scoring_rule == "bands":
+            bands = self.band_ids.sorted(lambda band: (band.sequence, band.id))
+            rule = "; ".join(
+                f"{self._format_value(band.threshold)} → {self._format_number(band.score)}"
+                for band in bands
+            )
+        elif self.scoring_rule == "levels":
+            rule = "; ".join(
+                f"{option.name}: {self._format_number(option.score)}"
+                for option in self.option_ids.sorted(lambda option: (option.sequence, option.id))
+                if option.active
+            )
+        elif self.scoring_rule == "linear":
+            rule = _(
+                "%(low)s scores 0, %(high)s scores 100, linear in between",
+                low=self._format_value(self.linear_min),
+                high=self._format_value(self.linear_max),
+            )
+        elif self.scoring_rule == "rank":
+            rule = (
+                _("Rank among the graded customers, lowest value best")
+                if self.is_lower_better
+                else _("Rank among the graded customers, highest value best")
+            )
+            if self.rank_groups:
+                rule = _("%(rule)s, in %(groups)s groups", rule=rule, groups=self.rank_groups)
+        else:
+            rule = _("The value is the score (0 to 100)")
+        return _(
+            "%(rule)s. Without data: %(score)s.",
+            rule=rule,
+            score=self._format_number(self.missing_score),
+        )
+
+    def _format_number(self, value):
+        """``value`` in the language's format, without decimals when whole."""
+        return formatLang(self.env, value, digits=0 if value == int(value) else 2)
+
+    def _format_value(self, value):
+        """A raw value of this indicator with its unit."""
+        number = self._format_number(value)
+        return f"{number} {self.unit}" if self.unit else number
 
     def _score(self, raw_value):
         """Score of a raw value by this indicator's rule (not for the rank rule)."""

@@ -672,6 +672,27 @@ class ResPartner(models.Model):
             raise UserError(self.env._("%(customer)s has no grade to appeal.", customer=self.name))
         return result.action_appeal()
 
+    def action_grading_print_evaluation(self):
+        """Print the evaluation form (附表1) of the customer's grade in force
+        in the current company."""
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        result = customer.grading_result_id
+        if not result.level_id:
+            raise UserError(
+                self.env._(
+                    "%(customer)s has no grade in force in %(company)s: there is no evaluation "
+                    "form to print.",
+                    customer=customer.display_name,
+                    company=self.env.company.name,
+                )
+            )
+        # salespeople print the forms of their own customers only
+        result.check_access("read")
+        return self.env.ref("customer_grading.action_report_customer_evaluation").report_action(
+            result
+        )
+
     def action_grading_open_history(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -1,1 +1,1 @@
-from . import receivable_review_xlsx
+from . import customer_evaluation_report, receivable_review_xlsx
