@@ -112,9 +112,11 @@ class ReportCustomerEvaluation(models.AbstractModel):
         current rule, which the run did not use."""
         last_change = {
             indicator.id: max(
-                [indicator.write_date]
-                + indicator.band_ids.mapped("write_date")
-                + indicator.option_ids.mapped("write_date")
+                [
+                    indicator.write_date,
+                    *indicator.band_ids.mapped("write_date"),
+                    *indicator.option_ids.mapped("write_date"),
+                ]
             )
             for indicator in lines.indicator_id
         }

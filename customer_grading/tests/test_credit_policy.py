@@ -108,7 +108,7 @@ class TestCreditPolicy(GradingCase):
         wizard = (
             self.env[action["res_model"]]
             .with_user(self.releaser)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"reason": reason})
         )
         wizard.action_confirm()

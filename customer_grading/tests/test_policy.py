@@ -63,7 +63,9 @@ class TestPolicy(GradingCase):
             "Payment terms: 30 days → 45 days\nCredit limit: - → $\xa050,000.00\n"
             "Pricelist: - → Key accounts (USD)",
         )
-        self.assertEqual(self._result(run, self.good).policy_note, "Credit limit: - → $\xa020,000.00")
+        self.assertEqual(
+            self._result(run, self.good).policy_note, "Credit limit: - → $\xa020,000.00"
+        )
         self.assertFalse(self._result(run, self.plain).policy_note)
         # nothing of it in the customer's chatter, read by every employee
         self.assertNotIn("45 days", " ".join(self.key.sudo().message_ids.mapped("body")))
