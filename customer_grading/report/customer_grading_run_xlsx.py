@@ -266,18 +266,12 @@ class RunWorkbook:
         yes = self._("Yes")
         text, number = sheet.write_string, sheet.write_number
 
-        def write(row, result):
-            (_id, ref, name, salesperson, industry, score, level, previous, trend, override,
-             computed, reason, held, blacklisted, insufficient, appeal,
-             indicator_ids, raw_values, has_values, options, scores, points) = result  # fmt: skip
-            for column, value in ((0, ref), (1, name), (2, salesperson), (3, industry)):
-                if value:
-                    text(row, column, value)
+        def breakdown(row, lines):
+            """The indicators' value, score and points, then the dimensions' subtotals."""
             subtotals = [0.0] * len(self.dimensions)
             for indicator_id, raw, has_value, option, line_score, line_points in zip(
-                indicator_ids or (), raw_values or (), has_values or (), options or (),
-                scores or (), points or (), strict=True
-            ):  # fmt: skip
+                *(values or () for values in lines), strict=True
+            ):
                 index = positions.get(indicator_id)
                 if index is None:
                     continue
@@ -291,10 +285,9 @@ class RunWorkbook:
                 subtotals[dimension_of[index]] += line_points or 0.0
             for index, subtotal in enumerate(subtotals):
                 number(row, first_dimension + index, round(subtotal, 2), f["score"])
+
+        def marks(row, trend, override, computed, reason, appeal, flags):
             column = first_mark
-            number(row, column, float(score or 0.0), f["total_score"])
-            self._grade(sheet, row, column + 1, levels.get(level))
-            self._grade(sheet, row, column + 2, levels.get(previous))
             if trend:
                 text(row, column + 3, trends.get(trend, trend), f.get(trend))
             if override:
@@ -303,14 +296,26 @@ class RunWorkbook:
                     text(row, column + 5, reason)
             if appeal:
                 text(row, column + 6, appeals.get(appeal, appeal))
-            for offset, mark in ((7, held), (8, blacklisted), (9, insufficient)):
-                if mark:
+            for offset, flag in enumerate(flags, start=7):
+                if flag:
                     text(row, column + offset, yes)
+
+        def write(row, result):
+            (_id, ref, name, salesperson, industry, score, level, previous, trend, override,
+             computed, reason, held, blacklisted, insufficient, appeal) = result[:16]  # fmt: skip
+            for column, value in ((0, ref), (1, name), (2, salesperson), (3, industry)):
+                if value:
+                    text(row, column, value)
+            breakdown(row, result[16:])
+            number(row, first_mark, float(score or 0.0), f["total_score"])
+            self._grade(sheet, row, first_mark + 1, levels.get(level))
+            self._grade(sheet, row, first_mark + 2, levels.get(previous))
+            marks(row, trend, override, computed, reason, appeal, (held, blacklisted, insufficient))
 
         return write
 
     def _write_summary(self, sheet):
-        _, f = self._, self.formats
+        _ = self._
         self._title(sheet, _("Summary"))
         per_level, matrix = Counter(), Counter()
         previous_levels = self.env["customer.grading.level"]
@@ -329,8 +334,12 @@ class RunWorkbook:
             columns.append(not_graded)
         sheet.set_column(0, 0, 28)
         sheet.set_column(1, len(columns) + 1, 14)
+        row = self._write_grade_counts(sheet, columns, per_level, total)
+        self._write_migration(sheet, row + 2, columns, matrix, previous_levels, per_level, total)
 
-        # customers per grade
+    def _write_grade_counts(self, sheet, columns, per_level, total):
+        """Customers per grade from row 3; returns the row of the total."""
+        _, f = self._, self.formats
         row = 3
         for column, header in enumerate((_("Grade"), _("Customers"), _("Share"))):
             sheet.write_string(row, column, header, f["heading"])
@@ -347,9 +356,13 @@ class RunWorkbook:
         sheet.write_string(row, 0, _("Total"), f["total"])
         sheet.write_number(row, 1, total, f["total_integer"])
         sheet.write_number(row, 2, 100.0 if total else 0.0, f["total_percent"])
+        return row
 
-        # migration matrix: previous grade (rows) × grade of the run (columns)
-        row += 2
+    def _write_migration(self, sheet, row, columns, matrix, previous_levels, per_level, total):
+        """The migration matrix from ``row``: previous grades by row, the grades
+        of the run by column."""
+        _, f = self._, self.formats
+        not_graded = self.env["customer.grading.level"]
         sheet.write_string(row, 0, _("Previous grade × new grade"), f["title"])
         row += 1
         sheet.write_string(row, 0, _("Previous Grade"), f["heading"])

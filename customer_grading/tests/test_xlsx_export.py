@@ -5,13 +5,13 @@ from unittest.mock import patch
 import openpyxl
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools.translate import code_translations
 
 from ..report import xlsx_common
-from .common import DATE_TO, GradingCase
+from .common import GradingCase
+from .test_visit import VisitCase
 
 # Queries of an export whatever the number of results (up to a batch):
 # the manager check, the run, its indicators, grades and results, one query
@@ -84,9 +84,7 @@ class TestRunExport(GradingCase):
         sheet = book["Results"]
         self.assertEqual(sheet.freeze_panes, "C5")
         headers = [cell.value for cell in sheet[HEADER_ROW]]
-        self.assertEqual(
-            headers[:4], ["Customer Reference", "Customer", "Salesperson", "Industry"]
-        )
+        self.assertEqual(headers[:4], ["Customer Reference", "Customer", "Salesperson", "Industry"])
         self.assertEqual(sheet.auto_filter.ref.split(":")[0], "A4")
         rows = _rows_by_customer(sheet)
         self.assertEqual(set(rows), {"Big Buyer", "Small Buyer", "Idle Prospect"})
@@ -94,12 +92,16 @@ class TestRunExport(GradingCase):
         # sorted by score, best first
         self.assertEqual(sheet.cell(HEADER_ROW + 1, 2).value, "Big Buyer")
 
+        Result = self.env["customer.grading.result"]
+        trends = dict(Result._fields["trend"]._description_selection(self.env))
         for result in run.result_ids:
             row = rows[result.partner_id.name]
             self.assertEqual(row["Salesperson"].value, result.user_id.name or None)
             for line in result.line_ids:
                 name = line.indicator_id.name
-                value = next(cell for header, cell in row.items() if header.startswith(f"{name}: value"))
+                value = next(
+                    cell for header, cell in row.items() if header.startswith(f"{name}: value")
+                )
                 if line.option_id:
                     self.assertEqual(value.value, line.option_id.name)
                 elif line.has_value:
@@ -115,15 +117,24 @@ class TestRunExport(GradingCase):
             self.assertAlmostEqual(row["Total Score"].value, result.score)
             self.assertEqual(row["Grade"].value, result.level_id.name or None)
             self.assertEqual(row["Previous Grade"].value, result.previous_level_id.name or None)
+            self.assertEqual(row["Change"].value, trends.get(result.trend))
 
+    def test_export_marks_and_formats(self):
+        _first, run = self._graded_twice()
+        run.with_user(self.manager).action_export_xlsx()
+        rows = _rows_by_customer(_workbook(run.export_attachment_id)["Results"])
         big = rows["Big Buyer"]
-        self.assertEqual((big["Customer Reference"].value, big["Industry"].value), ("C-001", "Machinery"))
+        self.assertEqual(
+            (big["Customer Reference"].value, big["Industry"].value), ("C-001", "Machinery")
+        )
         big_result = self._result(run, self.big)
         self.assertEqual(big_result.level_id.code, "A")
         # the grade in its colour, amounts in the company currency
         fill, _font = xlsx_common.GRADE_COLOURS[big_result.level_id.color]
         self.assertEqual(big["Grade"].fill.fgColor.rgb[-6:], fill[1:])
-        amount = big[f"{self.indicators['annual_amount'].name}: value ({self.company.currency_id.name})"]
+        amount = big[
+            f"{self.indicators['annual_amount'].name}: value ({self.company.currency_id.name})"
+        ]
         self.assertEqual(amount.value, 90000)
         self.assertIn(self.company.currency_id.symbol, amount.number_format)
         self.assertEqual(big["Total Score"].number_format, "0.00")
@@ -132,9 +143,10 @@ class TestRunExport(GradingCase):
         self.assertEqual(small["Customer Reference"].value, "=1+1")  # text, not a formula
         self.assertEqual(small["Customer Reference"].data_type, "s")
         self.assertEqual(small["Grade"].value, self.levels["B"].name)
-        self.assertEqual(small["Overridden From"].value, self._result(run, self.small).computed_level_id.name)
+        self.assertEqual(
+            small["Overridden From"].value, self._result(run, self.small).computed_level_id.name
+        )
         self.assertEqual(small["Override Reason"].value, "Strategic account")
-        self.assertEqual(small["Change"].value, "Unchanged" if self._result(run, self.small).trend == "same" else small["Change"].value)
         idle = rows["Idle Prospect"]
         self.assertEqual(idle["Insufficient Data"].value, "Yes")
 
@@ -154,7 +166,9 @@ class TestRunExport(GradingCase):
             self.assertEqual(
                 per_grade[level.name], len(results.filtered(lambda r, lv=level: r.level_id == lv))
             )
-        self.assertEqual(per_grade.get("Not graded", 0), len(results.filtered(lambda r: not r.level_id)))
+        self.assertEqual(
+            per_grade.get("Not graded", 0), len(results.filtered(lambda r: not r.level_id))
+        )
         self.assertEqual(values[index][1], len(results))
         self.assertEqual(sum(per_grade.values()), len(results))
         # the migration matrix: each cell the results moving from a grade to another
@@ -168,8 +182,10 @@ class TestRunExport(GradingCase):
             self.assertEqual(counts[-1], sum(counts[:-1]))  # the row's total
             for name, count in zip(columns[:-1], counts[:-1], strict=True):
                 expected = results.filtered(
-                    lambda r, p=previous_name, n=name: (r.previous_level_id.name or "No previous grade") == p
-                    and (r.level_id.name or "Not graded") == n
+                    lambda r, p=previous_name, n=name: (
+                        (r.previous_level_id.name or "No previous grade") == p
+                        and (r.level_id.name or "Not graded") == n
+                    )
                 )
                 self.assertEqual(count, len(expected), (previous_name, name))
             matrix_total += counts[-1]
@@ -270,3 +286,81 @@ class TestRunExportQueries(GradingCase):
             self.env.invalidate_all()
             with self.assertQueryCount(EXPORT_QUERIES):
                 run.with_user(self.manager).action_export_xlsx()
+
+
+@tagged("post_install", "-at_install")
+class TestVisitComplianceExport(VisitCase):
+    """The visit compliance overview in Excel, as filtered, with its totals."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Compliance = cls.env["customer.grading.visit.compliance"]
+        cls.up_to_date = cls._customer("Up To Date", user=cls.salesman_2)
+        cls.nobody = cls._customer("Nobody's")
+        cls._grade(cls.up_to_date, "A")
+        cls._grade(cls.nobody, "A", signed=True)  # four visits a month
+
+    def _overview(self):
+        with freeze_time("2026-11-20 10:00:00"):
+            self._done(when="2026-11-03 09:00:00")  # 1 of 2
+            for day in (2, 9, 16):  # 3 of 2: counted as 2
+                self._done(
+                    user=self.salesman_2, partner=self.up_to_date, when=f"2026-11-{day:02} 09:00:00"
+                )
+            self.Compliance._cron_visit_reminders()
+
+    def _export(self, rows, **context):
+        action = rows.with_context(**context).action_export_xlsx()
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[3].split("?")[0])
+        )
+        return attachment, openpyxl.load_workbook(BytesIO(attachment.raw))
+
+    def _table(self, sheet):
+        return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=HEADER_ROW)]
+
+    def test_export_as_filtered_with_ratio_of_sums(self):
+        self._overview()
+        Compliance = self.Compliance.with_user(self.manager)
+        attachment, book = self._export(Compliance, active_domain=[])
+        self.assertEqual(book.sheetnames, ["Visit Compliance", "By Salesperson"])
+        table = self._table(book["Visit Compliance"])
+        self.assertEqual(table[0][:3], ["Customer", "Salesperson", "Grade"])
+        rows = {row[0]: row for row in table[1:-1]}
+        self.assertEqual(set(rows), {"Visited Machinery", "Up To Date", "Nobody's"})
+        self.assertEqual(rows["Up To Date"][6:10], [2, 3, 0, 100])
+        self.assertEqual(rows["Nobody's"][6:10], [4, 0, 4, 0])
+        total = table[-1]
+        self.assertEqual(total[0], "Total")
+        # 8 visits required, 5 of them missing: 37.5 %, not the average of the rates (50 %)
+        self.assertEqual(total[6:9], [8, 4, 5])
+        self.assertEqual(total[9], 37.5)
+        per_user = {row[0]: row for row in self._table(book["By Salesperson"])[1:]}
+        self.assertEqual(per_user["Sales One"][1:], [1, 2, 1, 1, 50])
+        self.assertEqual(per_user["No Salesperson"][1:], [1, 4, 0, 4, 0])
+        self.assertEqual(per_user["Total"][1:], [3, 8, 4, 5, 37.5])
+        # as filtered: the rows behind only
+        _attachment, book = self._export(Compliance, active_domain=[("is_behind", "=", True)])
+        table = self._table(book["Visit Compliance"])
+        self.assertEqual({row[0] for row in table[1:-1]}, {"Visited Machinery", "Nobody's"})
+        self.assertEqual(table[-1][6:9], [6, 1, 5])
+        self.assertAlmostEqual(table[-1][9], 100 / 6)
+        # the previous export of the user is replaced
+        self.assertFalse(attachment.exists())
+
+    def test_export_selected_rows_and_own_rows(self):
+        self._overview()
+        row = self.Compliance.search([("partner_id", "=", self.up_to_date.id)])
+        _attachment, book = self._export(row.with_user(self.manager))
+        self.assertEqual(
+            [r[0] for r in self._table(book["Visit Compliance"])[1:]], ["Up To Date", "Total"]
+        )
+        # a salesperson exports their own customers, and only they get the file
+        attachment, book = self._export(
+            self.Compliance.with_user(self.salesman_1), active_domain=[]
+        )
+        names = [r[0] for r in self._table(book["Visit Compliance"])[1:-1]]
+        self.assertEqual(names, ["Visited Machinery"])
+        with self.assertRaises(AccessError):
+            attachment.with_user(self.salesman_2).read(["raw"])
