@@ -465,7 +465,7 @@ class RunWorkbook:
                 high=f"{indicator.linear_max:g}",
             )
         if rule == "rank":
-            order = _("lowest value first") if indicator.is_lower_better else _("highest first")
+            order = _("lowest value first") if indicator.is_lower_better else _("highest value first")
             if indicator.rank_groups:
                 return _(
                     "rank among the graded customers (%(order)s), in %(groups)s groups",
