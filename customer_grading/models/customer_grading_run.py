@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..report import xlsx_common
+from ..report.customer_grading_run_xlsx import RunWorkbook
 from ..tools import periods
 
 DEFAULT_BATCH_SIZE = 1000
@@ -175,6 +177,14 @@ class CustomerGradingRun(models.Model):
         help="Customers whose grade differs from the one in force when the run computed.",
     )
     note = fields.Html()
+    export_attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="Excel Export",
+        readonly=True,
+        copy=False,
+        groups=GROUP_MANAGER,
+        help="The last Excel export of the run; only grading managers can download it.",
+    )
     contract_missing_count = fields.Integer(
         string="Contracts Missing",
         compute="_compute_policy_checks",
@@ -586,6 +596,32 @@ class CustomerGradingRun(models.Model):
         action["domain"] = [("run_id", "=", self.id)]
         action["context"] = {"default_run_id": self.id, "search_default_group_level": 1}
         return action
+
+    def action_export_xlsx(self):
+        """Download the run's results, summary and scheme as an Excel
+        workbook, kept as the run's manager-only attachment (the previous
+        export is replaced)."""
+        self.ensure_one()
+        if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
+            raise AccessError(self.env._("Only a grading manager exports a grading run."))
+        self.check_access("read")
+        content = RunWorkbook(self).content()
+        previous = self.export_attachment_id
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": f"{self.name}.xlsx",
+                "raw": content,
+                "mimetype": xlsx_common.XLSX_MIMETYPE,
+                "res_model": self._name,
+                "res_id": self.id,
+                # linked through a manager-only field: Odoo's attachment rules
+                # hide it from the salespeople who read the run
+                "res_field": "export_attachment_id",
+            }
+        )
+        self.export_attachment_id = attachment
+        previous.unlink()
+        return xlsx_common.download_action(attachment)
 
     # ------------------------------------------------------------------
     # Scheduled actions

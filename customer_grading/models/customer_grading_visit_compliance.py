@@ -3,6 +3,8 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from ..report import xlsx_common
+from ..report.customer_grading_visit_compliance_xlsx import VisitComplianceWorkbook
 from ..tools import periods
 
 GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
@@ -224,6 +226,35 @@ class CustomerGradingVisitCompliance(models.Model):
             raise AccessError(self.env._("Only a grading manager refreshes the visit compliance."))
         self._refresh(self.env.company)
         return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    def action_export_xlsx(self):
+        """Download the selected rows, or without a selection every row of
+        the current search, as an Excel workbook with their totals. The file
+        is the user's own attachment; their previous export is replaced."""
+        rows = self or self.search(self.env.context.get("active_domain") or [])
+        content = VisitComplianceWorkbook(rows).content()
+        Attachment = self.env["ir.attachment"]
+        # not linked to a row: only its author (and administrators) may read it
+        previous = Attachment.search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "=", False),
+                ("create_uid", "=", self.env.uid),
+            ]
+        )
+        attachment = Attachment.create(
+            {
+                "name": self.env._(
+                    "Visit compliance %(date)s.xlsx",
+                    date=fields.Date.context_today(self).isoformat(),
+                ),
+                "raw": content,
+                "mimetype": xlsx_common.XLSX_MIMETYPE,
+                "res_model": self._name,
+            }
+        )
+        previous.unlink()
+        return xlsx_common.download_action(attachment)
 
     # ------------------------------------------------------------------
     # Daily reminders

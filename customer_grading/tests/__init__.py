@@ -24,4 +24,5 @@ from . import (
     test_visit,
     test_visit_compliance,
     test_visit_report,
+    test_xlsx_export,
 )
