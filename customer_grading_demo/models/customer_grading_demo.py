@@ -167,6 +167,7 @@ class CustomerGradingDemo(models.AbstractModel):
         self._demo_contracts(env, rng, partners, today)
         self._demo_visits(env, rng, partners, today)
         self._demo_receivable_review(env, rng, today)
+        self._demo_quotations_above_limit(env, rng, partners, products, today)
         self._demo_run_in_review(env)
         self._demo_preview(env)
         # the salespeople's monthly missing-contract reminders
@@ -628,6 +629,28 @@ class CustomerGradingDemo(models.AbstractModel):
                 "credit_limit": 1000000.0,
             }
         )
+
+    def _demo_quotations_above_limit(self, env, rng, partners, products, today):
+        """Quotations that would take their customer above its grade's credit
+        limit: a D customer's is blocked, a C customer's warned."""
+        company = env.company
+        for code in ("D", "C"):
+            partner = next(
+                (
+                    partner
+                    for partner, kind in partners
+                    if kind != "dormant"
+                    and partner.with_company(company).grading_level_id.code == code
+                ),
+                None,
+            )
+            if not partner:
+                continue
+            limit = partner.with_company(company).grading_level_id.credit_limit
+            values = self._demo_order_values(
+                rng, partner, products, today, limit * 1.1, limit * 1.2, 1.0, 0.25, today
+            )
+            env["sale.order"].create(values)
 
     def _demo_preview(self, env):
         """What the RFM preset would change, previewed against the grades in force."""
