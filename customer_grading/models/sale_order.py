@@ -43,7 +43,8 @@ class SaleOrder(models.Model):
         currency_field="grading_currency_id",
         compute="_compute_grading_credit",
         help="The credit limit the order is held to in its company: the customer's own when "
-        "it is an exception to its grade's policies, else its grade's, else its own; 0: none.",
+        "it is an exception to its grade's policies; otherwise its grade's, or the "
+        "customer's own when the grade sets none; 0: no limit.",
     )
     grading_order_action = fields.Selection(
         ORDER_ACTIONS,

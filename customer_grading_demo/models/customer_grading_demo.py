@@ -640,6 +640,7 @@ class CustomerGradingDemo(models.AbstractModel):
                     partner
                     for partner, kind in partners
                     if kind != "dormant"
+                    and not partner.with_company(company).grading_blacklisted
                     and partner.with_company(company).grading_level_id.code == code
                 ),
                 None,
