@@ -48,6 +48,7 @@
         "views/res_config_settings_views.xml",
         "wizard/customer_grading_result_override_views.xml",
         "wizard/sale_order_grading_release_views.xml",
+        "wizard/res_partner_grading_policy_exception_views.xml",
         "views/customer_grading_menus.xml",
         "report/customer_evaluation_report.xml",
     ],

@@ -664,6 +664,21 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": customer.id}
         return action
 
+    def action_grading_policy_exception(self):
+        """Open the customer's grade policy exception in the current company
+        (grading managers)."""
+        self.ensure_one()
+        if not self.env.user.has_group(GROUP_MANAGER):
+            raise AccessError(self.env._("Only a grading manager marks grade policy exceptions."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Grade Policy Exception"),
+            "res_model": "res.partner.grading.policy.exception",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.commercial_partner_id.id},
+        }
+
     def action_grading_appeal(self):
         """Appeal the customer's grade in force in the current company."""
         self.ensure_one()

@@ -83,6 +83,32 @@ class TestPolicy(GradingCase):
         self.assertEqual(self._terms(self.key), (self.term_30, 0, self.pricelist.browse()))
         self.assertEqual(self.key.grading_level_id.code, "A")
 
+    def test_exception_decided_from_the_customer_form(self):
+        with self.assertRefused(AccessError, "Only a grading manager marks grade policy"):
+            self.key.with_user(self.salesman_1).action_grading_policy_exception()
+        self.assertFalse(self.manager.has_group("base.group_partner_manager"))
+
+        def decide(is_exception, reason=False):
+            action = self.key.with_user(self.manager).action_grading_policy_exception()
+            wizard = (
+                self.env[action["res_model"]]
+                .with_user(self.manager)
+                .with_context(**action["context"])
+                .create({"is_exception": is_exception, "reason": reason})
+            )
+            wizard.action_confirm()
+
+        decide(True, "Framework agreement terms")
+        customer = self.key.with_company(self.company)
+        self.assertTrue(customer.grading_policy_exception)
+        self.assertEqual(customer.grading_policy_exception_reason, "Framework agreement terms")
+        self._run().action_apply()
+        self.assertEqual(self._terms(self.key), (self.term_30, 0, self.pricelist.browse()))
+        decide(False, "ignored")
+        customer.invalidate_recordset()
+        self.assertFalse(customer.grading_policy_exception)
+        self.assertFalse(customer.grading_policy_exception_reason)
+
     def test_nothing_applied_unless_the_company_asks(self):
         self.company.grading_apply_policies = False
         self._run().action_apply()
