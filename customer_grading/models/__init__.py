@@ -30,3 +30,6 @@ from . import (
     res_partner,
     sale_order,
 )
+
+# database views over the tables above: their init() runs after those tables exist
+from . import customer_grading_analysis, customer_grading_goal  # noqa: E402
