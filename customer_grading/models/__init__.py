@@ -31,5 +31,6 @@ from . import (
     sale_order,
 )
 
+# isort: split
 # database views over the tables above: their init() runs after those tables exist
-from . import customer_grading_analysis, customer_grading_goal  # noqa: E402
+from . import customer_grading_analysis, customer_grading_goal

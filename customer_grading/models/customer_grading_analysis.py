@@ -64,9 +64,7 @@ class CustomerGradingAnalysis(models.Model):
     was_active = fields.Boolean(
         string="Revenue Before", readonly=True, help="Revenue in the previous period."
     )
-    active_before_count = fields.Integer(
-        string="Customers with Revenue Before", readonly=True
-    )
+    active_before_count = fields.Integer(string="Customers with Revenue Before", readonly=True)
     is_churned = fields.Boolean(
         string="Churned",
         readonly=True,

@@ -57,8 +57,7 @@ class CustomerGradingGoal(models.Model):
         string="Churn Target (%)",
         compute="_compute_goals",
         digits=(16, 1),
-        help="The company's target: the churn rate lowered by this much from one run to the "
-        "next.",
+        help="The company's target: the churn rate lowered by this much from one run to the next.",
     )
     is_churn_met = fields.Boolean(string="Churn Goal Met", compute="_compute_goals")
     spend_per_customer = fields.Monetary(

@@ -18,7 +18,7 @@ class TestDashboard(GradingCase):
     ======== ===== ===== ============= ========== ========== ==========
     c1       A     A     800           1000       1500       1 (ind. X)
     c2       B     A     0             500        0          1 (ind. Y)
-    c3       B     C     0             200        100 − 100  2 (ind. X)
+    c3       B     C     0             200        100 - 100  2 (ind. X)
     c4       C     C     400           0          300        2
     c5       –     D     0             0          0          2
     ======== ===== ===== ============= ========== ========== ==========
@@ -54,7 +54,7 @@ class TestDashboard(GradingCase):
         cls._invoice(cls.c3, 100, "2026-05-01", move_type="out_refund")
         # a draft invoice counts for nothing
         cls._invoice(cls.c2, 9999, "2026-05-01", post=False)
-        A, B, C, D = (cls.levels[code] for code in "ABCD")  # noqa: N806
+        A, B, C, D = (cls.levels[code] for code in "ABCD")
         cls.run_1 = cls._published_run(
             cls.company,
             EARLIER_DATE_TO,
@@ -156,7 +156,7 @@ class TestDashboard(GradingCase):
         # no revenue before: no growth to tell
         self.assertIs(groups[("D",)]["growth_rate"], False)
         # the total is the growth of the sums (1800 over 1700), not the average of the
-        # customers' growths (+50 %, −100 %, −100 %)
+        # customers' growths (+50 %, -100 %, -100 %)
         (total,) = self._groups([], measures, [("run_id", "=", self.run_2.id)]).values()
         self.assertEqual((total["revenue"], total["previous_revenue"]), (1800.0, 1700.0))
         self.assertAlmostEqual(total["growth_rate"], 100.0 * 100 / 1700)
@@ -174,9 +174,7 @@ class TestDashboard(GradingCase):
         )
         (total,) = self._groups([], measures, domain).values()
         self.assertAlmostEqual(total["churn_rate"], 200.0 / 3)
-        churned = self.Analysis.with_user(self.manager).search(
-            [*domain, ("is_churned", "=", True)]
-        )
+        churned = self.Analysis.with_user(self.manager).search([*domain, ("is_churned", "=", True)])
         self.assertEqual(churned.partner_id, self.c2 | self.c3)
         # run 1: c4 had revenue before and none in its period
         run_1 = self.Analysis.with_user(self.manager).search(
@@ -194,7 +192,7 @@ class TestDashboard(GradingCase):
         self.assertEqual(partners, self.c2 | self.c3)
 
     def test_visit_compliance_rate_per_salesperson(self):
-        Compliance = self.env["customer.grading.visit.compliance"]  # noqa: N806
+        Compliance = self.env["customer.grading.visit.compliance"]
         rows = [
             (self.c1, self.salesman_1, 4, 1),
             (self.c2, self.salesman_1, 1, 1),
@@ -222,21 +220,23 @@ class TestDashboard(GradingCase):
         self.assertEqual(total["compliance_rate"], round(100.0 * 4 / 7, 1))
         # a salesperson reads the rate of their own customers only
         mine = self._groups([], ["compliance_rate:avg"], model=Compliance, user=self.salesman_1)
-        self.assertEqual(list(mine.values())[0]["compliance_rate"], 40.0)
+        self.assertEqual(next(iter(mine.values()))["compliance_rate"], 40.0)
 
     # ------------------------------------------------------------------
     # Migration between two runs
     # ------------------------------------------------------------------
 
     def _compare(self, run_from, run_to):
-        wizard = self.env["customer.grading.migration"].with_user(self.manager).create(
-            {"run_from_id": run_from.id, "run_to_id": run_to.id}
+        wizard = (
+            self.env["customer.grading.migration"]
+            .with_user(self.manager)
+            .create({"run_from_id": run_from.id, "run_to_id": run_to.id})
         )
         return wizard, wizard.action_compare()
 
     def test_migration_between_two_runs(self):
         wizard, action = self._compare(self.run_1, self.run_2)
-        Line = self.env["customer.grading.migration.line"].with_user(self.manager)  # noqa: N806
+        Line = self.env["customer.grading.migration.line"].with_user(self.manager)
         groups = Line.read_group(
             action["domain"], ["__count"], ["from_level_id", "to_level_id"], lazy=False
         )
@@ -306,7 +306,7 @@ class TestDashboard(GradingCase):
         goals = self.Goal.with_user(self.manager).search([])
         self.assertEqual(goals.run_id, self.run_1 | self.run_2)
         latest = goals.filtered(lambda goal: goal.run_id == self.run_2)
-        # churn: 2 of 3 (run 1: 1 of 2), a third more: the −15 % goal is missed
+        # churn: 2 of 3 (run 1: 1 of 2), a third more: the -15 % goal is missed
         self.assertAlmostEqual(latest.churn_rate, 200.0 / 3, places=1)
         self.assertAlmostEqual(latest.previous_churn_rate, 50.0, places=1)
         self.assertAlmostEqual(latest.churn_change, 100.0 / 3, places=1)
@@ -340,7 +340,7 @@ class TestDashboard(GradingCase):
 
     def test_salespeople_see_no_dashboard(self):
         menu = self.env.ref("customer_grading.customer_grading_menu_dashboard")
-        Menu = self.env["ir.ui.menu"]  # noqa: N806
+        Menu = self.env["ir.ui.menu"]
         self.assertIn(menu.id, Menu.with_user(self.manager)._visible_menu_ids())
         self.assertNotIn(menu.id, Menu.with_user(self.salesman_1)._visible_menu_ids())
         self.assertEqual(menu.sequence, min(menu.parent_id.child_id.mapped("sequence")))
@@ -362,9 +362,7 @@ class TestDashboard(GradingCase):
         other = self.setup_other_company(name="Dashboard Co 2")["company"]
         self.manager.write({"company_ids": [(4, other.id)]})
         other_customer = self._customer("Other", self.salesman_1)
-        other_run = self._published_run(
-            other, DATE_TO, [(other_customer, self.levels["A"], False)]
-        )
+        other_run = self._published_run(other, DATE_TO, [(other_customer, self.levels["A"], False)])
         self._invoice(other_customer, 700, "2026-02-01", company=other)
         here = self.Analysis.with_user(self.manager).with_context(
             allowed_company_ids=self.company.ids
