@@ -134,7 +134,11 @@ def _dashboard(env):
         [("company_id", "=", company.id), ("state", "=", "applied"), ("is_partial", "=", False)],
         limit=1,
     )
-    earlier = latest.copy({"date_to": latest.date_to.replace(year=latest.date_to.year - 1)})
+    a_year_before = {
+        field: latest[field].replace(year=latest[field].year - 1)
+        for field in ("date_from", "date_to")
+    }
+    earlier = latest.copy(a_year_before)
     earlier.write({"state": "applied"})
     env.cr.execute(
         """

@@ -382,3 +382,48 @@ class TestDashboard(GradingCase):
             self.env["customer.grading.migration"].with_user(self.manager).with_context(
                 allowed_company_ids=self.company.ids
             ).create({"run_from_id": self.run_1.id, "run_to_id": other_run.id}).action_compare()
+
+    # ------------------------------------------------------------------
+    # Queries
+    # ------------------------------------------------------------------
+
+    def _dashboard_queries(self):
+        """Queries of the growth pivot and of a migration, as a manager."""
+        Analysis = self.Analysis.with_user(self.manager)  # noqa: N806
+        measures = ["revenue:sum", "previous_revenue:sum", "growth_rate:avg"]
+        wizard = (
+            self.env["customer.grading.migration"]
+            .with_user(self.manager)
+            .create({"run_from_id": self.run_1.id, "run_to_id": self.run_2.id})
+        )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        start = self.cr.sql_log_count
+        Analysis.read_group([("is_latest", "=", True)], measures, ["level_id"], lazy=False)
+        pivot = self.cr.sql_log_count - start
+        self.env.invalidate_all()
+        start = self.cr.sql_log_count
+        wizard.action_compare()
+        return pivot, self.cr.sql_log_count - start
+
+    def test_queries_do_not_depend_on_customers(self):
+        self._dashboard_queries()  # warm the caches (access rights, rules)
+        small = self._dashboard_queries()
+        extra = self.env["res.partner"].create(
+            [{"name": f"Extra {i}", "customer_rank": 1} for i in range(10)]
+        )
+        self.env["customer.grading.result"].sudo().create(
+            [
+                {
+                    "run_id": self.run_2.id,
+                    "company_id": self.company.id,
+                    "partner_id": partner.id,
+                    "level_id": self.levels["B"].id,
+                }
+                for partner in extra
+            ]
+        )
+        large = self._dashboard_queries()
+        self.assertEqual(large, small)
+        # the pivot: its grouped query and the grades' names
+        self.assertLessEqual(small[0], 3)
