@@ -389,7 +389,7 @@ class TestDashboard(GradingCase):
 
     def _dashboard_queries(self):
         """Queries of the growth pivot and of a migration, as a manager."""
-        Analysis = self.Analysis.with_user(self.manager)  # noqa: N806
+        Analysis = self.Analysis.with_user(self.manager)
         measures = ["revenue:sum", "previous_revenue:sum", "growth_rate:avg"]
         wizard = (
             self.env["customer.grading.migration"]
