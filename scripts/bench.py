@@ -138,7 +138,7 @@ def _dashboard(env):
         field: latest[field].replace(year=latest[field].year - 1)
         for field in ("date_from", "date_to")
     }
-    earlier = latest.copy(a_year_before)
+    earlier = latest.copy({**a_year_before, "period_label": f"{latest.period_label} − 1 year"})
     earlier.write({"state": "applied"})
     env.cr.execute(
         """

@@ -86,8 +86,8 @@ class CustomerGradingAnalysis(models.Model):
 
     @api.model
     def _query(self):
-        """The rows of the view: set-based, the invoices of every run's two
-        periods summed per run and customer in one grouped join."""
+        """The rows of the view: set-based, the invoices of each result's two
+        periods summed in one grouped join (on the invoices' commercial entity)."""
         return SQL(
             """
             WITH period AS (
@@ -98,29 +98,25 @@ class CustomerGradingAnalysis(models.Model):
                   FROM customer_grading_run run
                  WHERE run.state = 'applied' AND NOT COALESCE(run.is_partial, FALSE)
             ),
-            sales AS (
-                SELECT p.run_id, c.commercial_partner_id AS partner_id,
-                       SUM(m.amount_untaxed_signed) FILTER (WHERE m.invoice_date >= p.date_from)
-                           AS revenue,
-                       SUM(m.amount_untaxed_signed) FILTER (WHERE m.invoice_date < p.date_from)
+            figures AS (
+                -- grouped by result, so that a filter on the run reaches the join
+                SELECT r.id, r.run_id, r.company_id, r.period_label, p.date_from, r.date_to,
+                       p.is_latest, r.partner_id, r.user_id, r.level_id, r.previous_level_id,
+                       r.trend,
+                       COALESCE(SUM(m.amount_untaxed_signed)
+                                FILTER (WHERE m.invoice_date >= p.date_from), 0) AS revenue,
+                       COALESCE(SUM(m.amount_untaxed_signed)
+                                FILTER (WHERE m.invoice_date < p.date_from), 0)
                            AS previous_revenue
-                  FROM period p
-                  JOIN account_move m
-                    ON m.company_id = p.company_id
+                  FROM customer_grading_result r
+                  JOIN period p ON p.run_id = r.run_id
+             LEFT JOIN account_move m
+                    ON m.commercial_partner_id = r.partner_id
+                   AND m.company_id = r.company_id
                    AND m.state = 'posted'
                    AND m.move_type IN %(move_types)s
                    AND m.invoice_date BETWEEN p.previous_from AND p.date_to
-                  JOIN res_partner c ON c.id = m.partner_id
-              GROUP BY p.run_id, c.commercial_partner_id
-            ),
-            figures AS (
-                SELECT r.id, r.run_id, r.company_id, r.period_label, p.date_from, r.date_to,
-                       p.is_latest, r.partner_id, r.user_id, r.level_id, r.previous_level_id,
-                       r.trend, COALESCE(s.revenue, 0) AS revenue,
-                       COALESCE(s.previous_revenue, 0) AS previous_revenue
-                  FROM customer_grading_result r
-                  JOIN period p ON p.run_id = r.run_id
-             LEFT JOIN sales s ON s.run_id = r.run_id AND s.partner_id = r.partner_id
+              GROUP BY r.id, p.date_from, p.is_latest
             )
             SELECT f.id, f.id AS result_id, f.run_id, f.company_id, company.currency_id,
                    f.period_label, f.date_from, f.date_to, f.is_latest, f.partner_id,
