@@ -161,30 +161,29 @@ class CustomerGradingGoal(models.Model):
     def _compute_satisfaction(self):
         self.satisfaction = self.env._("No data")
 
-    def _analysis_action(self, name, domain, context):
+    def _analysis_action(self, xml_id, name, domain):
+        """``xml_id``'s figures, for this run only (not its default latest period)."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "customer_grading.customer_grading_analysis_action_growth"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(xml_id)
         action.update(
             name=name,
             domain=[("run_id", "=", self.run_id.id), *domain],
-            context=context,
+            context={},
         )
         return action
 
     def action_open_churned(self):
         """The customers behind the churn rate: those with revenue before."""
         return self._analysis_action(
+            "customer_grading.customer_grading_analysis_action_churn",
             self.env._("Churn of %(period)s", period=self.period_label),
             [("was_active", "=", True)],
-            {"group_by": ["is_churned"], "pivot_row_groupby": ["previous_level_id"]},
         )
 
     def action_open_revenue(self):
         """The customers behind the spend per customer."""
         return self._analysis_action(
+            "customer_grading.customer_grading_analysis_action_growth",
             self.env._("Revenue of %(period)s", period=self.period_label),
             [],
-            {"pivot_row_groupby": ["level_id"]},
         )
