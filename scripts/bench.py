@@ -121,7 +121,90 @@ def measure(db):
         out["form"] = _form_queries(env, customers[2])
         out["cron"] = _scheduled_action(env)
         out["policies"] = _publication_with_policies(env, run)
+        out["dashboard"] = _dashboard(env)
     print(json.dumps(out))
+
+
+def _dashboard(env):
+    """Every figure of the dashboard read by a grading manager as the client
+    reads it (grouped reads of graphs and pivots, the goals list, the
+    migration between two runs), over the published run and a copy of it one
+    year earlier. Returns ``{figure: seconds, "total": …, "queries": …}``."""
+    company = env.ref("base.main_company")
+    latest = env["customer.grading.run"].search(
+        [("company_id", "=", company.id), ("state", "=", "applied"), ("is_partial", "=", False)],
+        limit=1,
+    )
+    a_year_before = {
+        field: latest[field].replace(year=latest[field].year - 1)
+        for field in ("date_from", "date_to")
+    }
+    earlier = latest.copy({**a_year_before, "period_label": f"{latest.period_label} − 1 year"})
+    earlier.write({"state": "applied"})
+    env.cr.execute(
+        """
+        INSERT INTO customer_grading_result (run_id, company_id, period_label, date_to,
+                                             partner_id, user_id, level_id, score)
+        SELECT %s, company_id, %s, %s, partner_id, user_id, previous_level_id, previous_score
+          FROM customer_grading_result WHERE run_id = %s
+        """,
+        [earlier.id, earlier.period_label, earlier.date_to, latest.id],
+    )
+    env.cr.commit()
+    manager = env["res.users"].search([("login", "=", "bench_manager")])
+    user_env = env(user=manager, context={"allowed_company_ids": company.ids})
+    Analysis = user_env["customer.grading.analysis"]
+    Compliance = user_env["customer.grading.visit.compliance"]
+    growth = ["revenue:sum", "previous_revenue:sum", "revenue_change:sum", "growth_rate:avg"]
+    churn = ["active_before_count:sum", "churned_count:sum", "churn_rate:avg"]
+    latest_only = [("is_latest", "=", True)]
+    figures = {
+        "grades by period": lambda: Analysis.web_read_group(
+            [], ["__count"], ["period_label", "level_id"], lazy=False
+        ),
+        "grades by salesperson": lambda: Analysis.web_read_group(
+            latest_only, ["__count"], ["user_id", "level_id"], lazy=False
+        ),
+        "grades by industry": lambda: Analysis.web_read_group(
+            latest_only, ["__count"], ["industry_id", "level_id"], lazy=False
+        ),
+        "value growth by grade": lambda: (
+            Analysis.read_group(latest_only, growth, ["level_id"], lazy=False),
+            Analysis.read_group(latest_only, growth, [], lazy=False),
+        ),
+        "churn by grade": lambda: (
+            Analysis.read_group(
+                [*latest_only, ("was_active", "=", True)], churn, ["previous_level_id"], lazy=False
+            ),
+            Analysis.read_group([*latest_only, ("was_active", "=", True)], churn, [], lazy=False),
+        ),
+        "visit compliance by salesperson": lambda: Compliance.web_read_group(
+            [], ["visits_required:sum", "visits_done:sum", "compliance_rate:avg"], ["user_id"]
+        ),
+        "goals": lambda: user_env["customer.grading.goal"].search_read(
+            [], ["period_label", "churn_rate", "churn_change", "spend_growth", "is_spend_met"]
+        ),
+        "migration between the two runs": lambda: user_env[
+            "customer.grading.migration.line"
+        ].read_group(
+            user_env["customer.grading.migration"]
+            .create({"run_from_id": earlier.id, "run_to_id": latest.id})
+            .action_compare()["domain"],
+            ["__count"],
+            ["from_level_id", "to_level_id"],
+            lazy=False,
+        ),
+    }
+    out = {}
+    with measured(env.cr) as total:
+        for name, read in figures.items():
+            with measured(env.cr) as figure:
+                read()
+                env.flush_all()
+            out[name] = figure["seconds"]
+    out["total"], out["queries"] = total["seconds"], total["queries"]
+    env.cr.rollback()
+    return out
 
 
 def _reset_grades(env):
@@ -510,6 +593,10 @@ def _publication_figures(policies, key):
     return f"{text} ({ratio:.2f} ×; {figures['changed']:,} customers' terms written)"
 
 
+def _dashboard_figures(dashboard):
+    return {name: value for name, value in dashboard.items() if name not in ("total", "queries")}
+
+
 def report(args, figures, load_seconds):
     visits = figures["visits"]
     full, floor, single, cron = (
@@ -605,6 +692,12 @@ def report(args, figures, load_seconds):
             f"{visits['seconds']:.2f} s, {visits['queries']:,} queries "
             f"(next day, reminders open: {visits['again_seconds']:.2f} s)",
         ),
+        (
+            "dashboard: every figure read by a manager (slowest figure)",
+            f"{figures['dashboard']['total']:.2f} s, {figures['dashboard']['queries']} queries "
+            f"({max(_dashboard_figures(figures['dashboard']).items(), key=lambda i: i[1])[0]}: "
+            f"{max(_dashboard_figures(figures['dashboard']).values()):.2f} s)",
+        ),
     ]
     width = max(len(label) for label, _value in rows)
     print()
@@ -612,6 +705,12 @@ def report(args, figures, load_seconds):
     print("-" * (width + 40))
     for label, value in rows:
         print(f"{label:<{width}}  {value}")
+    print(
+        "dashboard figures:",
+        ", ".join(
+            f"{name} {sec:.2f} s" for name, sec in _dashboard_figures(figures["dashboard"]).items()
+        ),
+    )
     if figures["mismatch_examples"]:
         print("mismatch examples:", figures["mismatch_examples"])
 

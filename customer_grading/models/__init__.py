@@ -30,3 +30,7 @@ from . import (
     res_partner,
     sale_order,
 )
+
+# isort: split
+# database views over the tables above: their init() runs after those tables exist
+from . import customer_grading_analysis, customer_grading_goal

@@ -2,6 +2,8 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.models import parse_read_group_spec
+from odoo.tools import SQL
 
 from ..report import xlsx_common
 from ..report.customer_grading_visit_compliance_xlsx import VisitComplianceWorkbook
@@ -60,7 +62,8 @@ class CustomerGradingVisitCompliance(models.Model):
         aggregator="avg",
         digits=(16, 1),
         readonly=True,
-        help="Visits done over visits required this period, at most 100 %.",
+        help="Visits done over visits required this period, at most 100 %. A total is the "
+        "ratio of the summed visits, not an average of the rows.",
     )
     is_behind = fields.Boolean(
         string="Behind", index=True, readonly=True, help="Visits are still owed this period."
@@ -148,6 +151,20 @@ class CustomerGradingVisitCompliance(models.Model):
                 "last_visit_date": last_visit.get(partner, False),
             }
         return figures
+
+    def _read_group_select(self, aggregate_spec, query):
+        # a rate's total is the ratio of the sums: visits done (up to those
+        # required) over visits required, rounded as each row is
+        if parse_read_group_spec(aggregate_spec)[0] == "compliance_rate":
+            done = self._field_to_sql(self._table, "visits_done", query)
+            required = self._field_to_sql(self._table, "visits_required", query)
+            return SQL(
+                "ROUND(100.0 * SUM(LEAST(%s, %s)) / NULLIF(SUM(%s), 0), 1)",
+                done,
+                required,
+                required,
+            )
+        return super()._read_group_select(aggregate_spec, query)
 
     # ------------------------------------------------------------------
     # Rows of the overview

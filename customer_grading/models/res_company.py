@@ -94,6 +94,24 @@ class ResCompany(models.Model):
         "customer's sales of last month and open receivables is prepared for the sales "
         "managers.",
     )
+    # the customer goals (003 §二), followed on the grading dashboard
+    grading_target_satisfaction = fields.Float(
+        string="Satisfaction Target (%)",
+        default=90.0,
+        help="Share of satisfied customers the company aims at.",
+    )
+    grading_target_churn_reduction = fields.Float(
+        string="Churn Reduction Target (%)",
+        default=15.0,
+        help="How much lower the churn rate should be than at the previous run, relative to "
+        "it: 15 means a churn rate 15 % lower.",
+    )
+    grading_target_spend_growth = fields.Float(
+        string="Spend Growth Target (%)",
+        default=20.0,
+        help="How much more a customer with revenue should spend in a period than in the "
+        "previous one, on average.",
+    )
 
     @api.model
     def _default_grading_scheme(self):
@@ -164,6 +182,28 @@ class ResCompany(models.Model):
                         "so that every month has one (not %(day)s).",
                         company=company.name,
                         day=company.grading_receivable_review_day,
+                    )
+                )
+
+    @api.constrains(
+        "grading_target_satisfaction",
+        "grading_target_churn_reduction",
+        "grading_target_spend_growth",
+    )
+    def _check_grading_targets(self):
+        for company in self:
+            targets = (
+                company.grading_target_satisfaction,
+                company.grading_target_churn_reduction,
+            )
+            if not all(0 <= target <= 100 for target in targets) or (
+                company.grading_target_spend_growth < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The customer goals of %(company)s are percentages: satisfaction and "
+                        "churn reduction between 0 and 100, spend growth 0 or more.",
+                        company=company.name,
                     )
                 )
 

@@ -56,6 +56,15 @@ class ResConfigSettings(models.TransientModel):
     grading_receivable_review_day = fields.Integer(
         related="company_id.grading_receivable_review_day", readonly=False
     )
+    grading_target_satisfaction = fields.Float(
+        related="company_id.grading_target_satisfaction", readonly=False
+    )
+    grading_target_churn_reduction = fields.Float(
+        related="company_id.grading_target_churn_reduction", readonly=False
+    )
+    grading_target_spend_growth = fields.Float(
+        related="company_id.grading_target_spend_growth", readonly=False
+    )
     grading_company_tz = fields.Selection(
         related="company_id.partner_id.tz",
         readonly=False,

@@ -1,0 +1,189 @@
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+
+class CustomerGradingGoal(models.Model):
+    """The company's customer goals (churn down, spend up) against the figures
+    of each published run: one row per run of a whole company. A database
+    view over the grading analysis."""
+
+    _name = "customer.grading.goal"
+    _description = "Customer Grading Goals"
+    _auto = False
+    _order = "date_to desc, id desc"
+    _rec_name = "period_label"
+
+    run_id = fields.Many2one("customer.grading.run", string="Run", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    period_label = fields.Char(string="Period", readonly=True)
+    date_to = fields.Date(string="Run Date", readonly=True)
+    customer_count = fields.Integer(string="Customers", readonly=True)
+    active_count = fields.Integer(
+        string="Customers with Revenue", readonly=True, help="Revenue in the run's period."
+    )
+    active_before_count = fields.Integer(
+        string="Customers with Revenue Before",
+        readonly=True,
+        help="Revenue in the period of the same length before the run's period.",
+    )
+    churned_count = fields.Integer(
+        string="Churned Customers",
+        readonly=True,
+        help="Revenue in the previous period and none in the run's period.",
+    )
+    churn_rate = fields.Float(
+        string="Churn (%)",
+        digits=(16, 1),
+        readonly=True,
+        aggregator=False,
+        help="Churned customers over the customers with revenue in the previous period.",
+    )
+    previous_churn_rate = fields.Float(
+        string="Churn of the Previous Run (%)",
+        digits=(16, 1),
+        readonly=True,
+        aggregator=False,
+    )
+    churn_change = fields.Float(
+        string="Churn Change (%)",
+        digits=(16, 1),
+        readonly=True,
+        aggregator=False,
+        help="How much the churn rate moved since the company's previous published run, "
+        "relative to it: -15 % means a churn rate 15 % lower.",
+    )
+    target_churn_change = fields.Float(
+        string="Churn Target (%)",
+        compute="_compute_goals",
+        digits=(16, 1),
+        help="The company's target: the churn rate lowered by this much from one run to the next.",
+    )
+    is_churn_met = fields.Boolean(string="Churn Goal Met", compute="_compute_goals")
+    spend_per_customer = fields.Monetary(
+        string="Spend per Customer",
+        readonly=True,
+        aggregator=False,
+        help="Revenue of the period over the customers with revenue in it.",
+    )
+    previous_spend_per_customer = fields.Monetary(
+        string="Spend per Customer Before",
+        readonly=True,
+        aggregator=False,
+        help="Revenue of the previous period over the customers with revenue in it.",
+    )
+    spend_growth = fields.Float(
+        string="Spend Growth (%)", digits=(16, 1), readonly=True, aggregator=False
+    )
+    target_spend_growth = fields.Float(
+        related="company_id.grading_target_spend_growth", string="Spend Target (%)"
+    )
+    is_spend_met = fields.Boolean(string="Spend Goal Met", compute="_compute_goals")
+    target_satisfaction = fields.Float(
+        related="company_id.grading_target_satisfaction", string="Satisfaction Target (%)"
+    )
+    satisfaction = fields.Char(
+        compute="_compute_satisfaction",
+        help="No satisfaction survey is recorded yet: no figure to compare with the target.",
+    )
+
+    @api.model
+    def _query(self):
+        return SQL(
+            """
+            WITH runs AS (
+                SELECT a.run_id, a.company_id, a.currency_id, a.period_label, a.date_to,
+                       COUNT(*) AS customer_count,
+                       COUNT(*) FILTER (WHERE a.revenue > 0) AS active_count,
+                       SUM(a.active_before_count) AS active_before_count,
+                       SUM(a.churned_count) AS churned_count,
+                       SUM(a.revenue) FILTER (WHERE a.revenue > 0) AS revenue,
+                       SUM(a.previous_revenue) FILTER (WHERE a.previous_revenue > 0)
+                           AS previous_revenue
+                  FROM (%(analysis)s) a
+              GROUP BY a.run_id, a.company_id, a.currency_id, a.period_label, a.date_to
+            ),
+            rates AS (
+                SELECT runs.*,
+                       100.0 * churned_count / NULLIF(active_before_count, 0) AS churn_rate,
+                       revenue / NULLIF(active_count, 0) AS spend_per_customer,
+                       previous_revenue / NULLIF(active_before_count, 0)
+                           AS previous_spend_per_customer
+                  FROM runs
+            ),
+            compared AS (
+                SELECT rates.*,
+                       LAG(churn_rate) OVER (PARTITION BY company_id ORDER BY date_to, run_id)
+                           AS previous_churn_rate
+                  FROM rates
+            ),
+            changes AS (
+                SELECT compared.*,
+                       100.0 * (churn_rate - previous_churn_rate)
+                           / NULLIF(previous_churn_rate, 0) AS churn_change,
+                       100.0 * (spend_per_customer - previous_spend_per_customer)
+                           / NULLIF(previous_spend_per_customer, 0) AS spend_growth
+                  FROM compared
+            )
+            SELECT c.run_id AS id, c.run_id, c.company_id, c.currency_id, c.period_label,
+                   c.date_to, c.customer_count, c.active_count, c.active_before_count,
+                   c.churned_count, c.churn_rate, c.previous_churn_rate, c.churn_change,
+                   c.spend_per_customer, c.previous_spend_per_customer, c.spend_growth
+              FROM changes c
+            """,
+            analysis=self.env["customer.grading.analysis"]._query(),
+        )
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query())
+        )
+
+    @api.depends(
+        "churn_change",
+        "spend_growth",
+        "company_id.grading_target_churn_reduction",
+        "company_id.grading_target_spend_growth",
+    )
+    def _compute_goals(self):
+        for goal in self:
+            company = goal.company_id
+            goal.target_churn_change = -company.grading_target_churn_reduction
+            # no previous figure: nothing to compare, the goal is not met
+            goal.is_churn_met = bool(goal.previous_churn_rate) and (
+                goal.churn_change <= goal.target_churn_change
+            )
+            goal.is_spend_met = bool(goal.previous_spend_per_customer) and (
+                goal.spend_growth >= company.grading_target_spend_growth
+            )
+
+    def _compute_satisfaction(self):
+        self.satisfaction = self.env._("No data")
+
+    def _analysis_action(self, xml_id, name, domain):
+        """``xml_id``'s figures, for this run only (not its default latest period)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xml_id)
+        action.update(
+            name=name,
+            domain=[("run_id", "=", self.run_id.id), *domain],
+            context={},
+        )
+        return action
+
+    def action_open_churned(self):
+        """The customers behind the churn rate: those with revenue before."""
+        return self._analysis_action(
+            "customer_grading.customer_grading_analysis_action_churn",
+            self.env._("Churn of %(period)s", period=self.period_label),
+            [("was_active", "=", True)],
+        )
+
+    def action_open_revenue(self):
+        """The customers behind the spend per customer."""
+        return self._analysis_action(
+            "customer_grading.customer_grading_analysis_action_growth",
+            self.env._("Revenue of %(period)s", period=self.period_label),
+            [],
+        )
