@@ -108,7 +108,8 @@ class TestCreditPolicy(GradingCase):
         wizard = (
             self.env[action["res_model"]]
             .with_user(self.releaser)
-            .with_context(**action["context"])
+            # the class runs without tracking; the release is tracked in use
+            .with_context(**action["context"], tracking_disable=False, mail_notrack=False)
             .create({"reason": reason})
         )
         wizard.action_confirm()
