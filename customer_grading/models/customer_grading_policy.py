@@ -29,48 +29,78 @@ class CustomerGradingPolicy(models.AbstractModel):
             values = level._grading_policy_values()
             if values:
                 policies[level.id] = {field: getattr(v, "id", v) for field, v in values.items()}
-        concerned = [
-            partner_id for partner_id, (level_id, _r) in grades.items() if level_id in policies
-        ]
+        concerned = {
+            partner_id: level_id
+            for partner_id, (level_id, _result_id) in grades.items()
+            if level_id in policies
+        }
         if not concerned:
             return {}
-        changed = {}  # customer id: {field: (old, new)}
-        for partner_id, current in self._current_terms(company, concerned).items():
-            wanted = policies[grades[partner_id][0]]
-            diff = {
-                field: (current[field], new)
-                for field, new in wanted.items()
-                if current[field] != new
-            }
-            if diff:
-                changed[partner_id] = diff
+        changed = self._differing_terms(company, concerned, policies)
         self._write_terms(company, changed)
         words = self._in_words(company, changed)
         return {grades[partner_id][1]: lines for partner_id, lines in words.items()}
 
     @api.model
-    def _current_terms(self, company, partner_ids):
-        """``{customer id: {field: id or amount}}``: the terms of the customers
-        in ``company`` (Odoo's fallback when a customer has none), leaving out
-        the policy exceptions. One query."""
+    def _differing_terms(self, company, grades, policies):
+        """``{customer id: {field: (old, new)}}`` for the customers of
+        ``grades`` (``{customer id: grade id}``) whose terms in ``company``
+        (Odoo's fallback when a customer has none) differ from what their
+        grade's policy sets (``policies``: ``{grade id: {field: id or
+        amount}}``), leaving out the policy exceptions. One query, which
+        compares in SQL so that only the customers to change come back."""
         # the company's policy, applied whoever publishes: the credit limit is an
         # accounting field a grading manager may not read; only compared and noted
         Partner = self.env["res.partner"].with_company(company).sudo()
         Partner.flush_model([*POLICY_FIELDS, "grading_policy_exception"])
-        table = Partner._table
+        current = {field: Partner._field_to_sql("p", field) for field in POLICY_FIELDS}
         self.env.cr.execute(
             SQL(
-                "SELECT id, %(terms)s FROM res_partner"
-                " WHERE id = ANY(%(ids)s) AND %(exception)s IS NOT TRUE",
-                terms=SQL(", ").join(
-                    Partner._field_to_sql(table, field) for field in POLICY_FIELDS
+                """
+                SELECT p.id, %(current)s, %(wanted)s
+                  FROM unnest(%(partner_ids)s::int4[], %(partner_levels)s::int4[])
+                       AS g(id, level_id)
+                  JOIN unnest(%(level_ids)s::int4[], %(terms)s::int4[], %(limits)s::float8[],
+                              %(pricelists)s::int4[])
+                       AS w(level_id, term, credit_limit, pricelist) ON w.level_id = g.level_id
+                  JOIN res_partner p ON p.id = g.id
+                 WHERE %(exception)s IS NOT TRUE
+                   AND (%(differs)s)
+                """,
+                current=SQL(", ").join(current.values()),
+                wanted=SQL("w.term, w.credit_limit, w.pricelist"),
+                partner_ids=list(grades),
+                partner_levels=list(grades.values()),
+                level_ids=list(policies),
+                terms=[policy.get(POLICY_FIELDS[0]) for policy in policies.values()],
+                limits=[policy.get(POLICY_FIELDS[1]) for policy in policies.values()],
+                pricelists=[policy.get(POLICY_FIELDS[2]) for policy in policies.values()],
+                exception=Partner._field_to_sql("p", "grading_policy_exception"),
+                differs=SQL(" OR ").join(
+                    SQL(
+                        "(%s IS NOT NULL AND %s IS DISTINCT FROM %s)",
+                        wanted,
+                        wanted,
+                        current[field],
+                    )
+                    for field, wanted in zip(
+                        POLICY_FIELDS,
+                        (SQL("w.term"), SQL("w.credit_limit"), SQL("w.pricelist")),
+                        strict=True,
+                    )
                 ),
-                ids=partner_ids,
-                exception=Partner._field_to_sql(table, "grading_policy_exception"),
             )
         )
-        rows = self.env.cr.fetchall()
-        return {row[0]: dict(zip(POLICY_FIELDS, row[1:], strict=True)) for row in rows}
+        count = len(POLICY_FIELDS)
+        changed = {}
+        for row in self.env.cr.fetchall():
+            olds, news = row[1 : 1 + count], row[1 + count :]
+            changed[row[0]] = {
+                field: (old, new)
+                for field, old, new in zip(POLICY_FIELDS, olds, news, strict=True)
+                if new is not None and old != new
+            }
+        return changed
 
     @api.model
     def _write_terms(self, company, changed):

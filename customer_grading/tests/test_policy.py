@@ -67,6 +67,11 @@ class TestPolicy(GradingCase):
             self._result(run, self.good).policy_note, "Credit limit: - → $\xa020,000.00"
         )
         self.assertFalse(self._result(run, self.plain).policy_note)
+        # published again: the terms are the grade's already, nothing is written
+        again = self._run()
+        again.action_apply()
+        self.assertFalse(again.result_ids.filtered("policy_note"))
+        self.assertEqual(self._terms(self.key), (self.term_45, 50000, self.pricelist))
         # nothing of it in the customer's chatter, read by every employee
         self.assertNotIn("45 days", " ".join(self.key.sudo().message_ids.mapped("body")))
 
