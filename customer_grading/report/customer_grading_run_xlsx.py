@@ -430,9 +430,7 @@ class RunWorkbook:
                     sheet.write_string(row, column, value)
             sheet.write_number(row, 6, self.weights.get(indicator.id, 0.0), f["score"])
             sheet.write_string(row, 7, rules.get(indicator.scoring_rule, ""))
-            standard = self._scoring_standard(indicator)
-            if standard:
-                sheet.write_string(row, 8, standard, f["wrap"])
+            sheet.write_string(row, 8, indicator._scoring_standard(), f["wrap"])
             sheet.write_number(row, 9, indicator.missing_score, f["score"])
         row += 1
         sheet.write_string(row, 0, _("Total"), f["total"])
@@ -447,36 +445,3 @@ class RunWorkbook:
             self._grade(sheet, row, 0, level)
             sheet.write_string(row, 1, level.code)
             sheet.write_number(row, 2, level.min_score, f["score"])
-
-    def _scoring_standard(self, indicator):
-        """How ``indicator`` turns a value into a score, in words."""
-        _ = self._
-        rule = indicator.scoring_rule
-        if rule == "bands":
-            bands = indicator.band_ids.sorted(lambda band: (band.sequence, band.id))
-            return "; ".join(
-                _("from %(value)s: %(score)s", value=f"{band.threshold:g}", score=f"{band.score:g}")
-                for band in bands
-            )
-        if rule == "linear":
-            return _(
-                "%(low)s scores 0, %(high)s scores 100, linear in between",
-                low=f"{indicator.linear_min:g}",
-                high=f"{indicator.linear_max:g}",
-            )
-        if rule == "rank":
-            order = _("lowest value first") if indicator.is_lower_better else _("highest value first")
-            if indicator.rank_groups:
-                return _(
-                    "rank among the graded customers (%(order)s), in %(groups)s groups",
-                    order=order,
-                    groups=indicator.rank_groups,
-                )
-            return _("percentile among the graded customers (%(order)s)", order=order)
-        if rule == "levels":
-            options = indicator.with_context(active_test=False).option_ids
-            return "; ".join(
-                f"{option.name}: {option.score:g}"
-                for option in options.sorted(lambda option: (option.sequence, option.id))
-            )
-        return _("the value is the score (0–100)")

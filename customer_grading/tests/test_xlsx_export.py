@@ -206,6 +206,16 @@ class TestRunExport(GradingCase):
         self.assertEqual(values[13][6], 100)
         grades = {row[1]: row[2] for row in values[16:] if row[1]}
         self.assertEqual(grades, {level.code: level.min_score for level in run.scheme_id.level_ids})
+        # the scoring standard in the words of the evaluation form: one wording
+        standards = {row[2]: row[8] for row in values[1:13]}
+        self.assertEqual(
+            standards,
+            {i.code: i._scoring_standard() for i in run.scheme_id.indicator_ids},
+        )
+        self.assertEqual(
+            standards["annual_amount"],
+            "Percentile rank among the graded customers, highest value best. Without data: 0.",
+        )
 
     def test_export_replaces_the_previous_one_and_stays_with_managers(self):
         run = self._run()
