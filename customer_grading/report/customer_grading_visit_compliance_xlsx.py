@@ -64,9 +64,7 @@ class VisitComplianceWorkbook:
         self.grade_formats = xc.grade_formats(book)
         title = self._("Visit Compliance")
         per_user = self._write_rows(book.add_worksheet(xc.sheet_name(title)), title)
-        self._write_per_user(
-            book.add_worksheet(xc.sheet_name(self._("By Salesperson"))), per_user
-        )
+        self._write_per_user(book.add_worksheet(xc.sheet_name(self._("By Salesperson"))), per_user)
         book.close()
         return output.getvalue()
 
@@ -86,9 +84,7 @@ class VisitComplianceWorkbook:
         """Write the rows and their totals; return the sums per salesperson."""
         f = self.formats
         sheet.write_string(0, 0, title, f["title"])
-        sheet.write_string(
-            1, 0, self._("%(count)s customers, as filtered", count=len(self.rows))
-        )
+        sheet.write_string(1, 0, self._("%(count)s customers, as filtered", count=len(self.rows)))
         header_row = 3
         headers = self._headers()
         for column, header in enumerate(headers):
