@@ -305,14 +305,20 @@ class CustomerGradingIndicator(models.Model):
                 low=self._format_value(self.linear_min),
                 high=self._format_value(self.linear_max),
             )
+        elif self.scoring_rule == "rank" and self.rank_groups:
+            rule = _(
+                "%(rule)s, in %(groups)s groups",
+                rule=_("Rank among the graded customers, lowest value best")
+                if self.is_lower_better
+                else _("Rank among the graded customers, highest value best"),
+                groups=self.rank_groups,
+            )
         elif self.scoring_rule == "rank":
             rule = (
-                _("Rank among the graded customers, lowest value best")
+                _("Percentile rank among the graded customers, lowest value best")
                 if self.is_lower_better
-                else _("Rank among the graded customers, highest value best")
+                else _("Percentile rank among the graded customers, highest value best")
             )
-            if self.rank_groups:
-                rule = _("%(rule)s, in %(groups)s groups", rule=rule, groups=self.rank_groups)
         else:
             rule = _("The value is the score (0 to 100)")
         return _(

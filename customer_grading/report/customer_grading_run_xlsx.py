@@ -17,10 +17,13 @@ from odoo.tools import SQL
 
 from . import xlsx_common as xc
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 
 # The breakdown of a batch of results and what the rows show of the
-# customer, in one statement; the appeal is the last one submitted.
+# customer, in one statement; the appeal is the last one submitted. The
+# arrays of a result's lines are in the same (any) order, as one aggregate
+# step reads each line for all of them: a line goes to its indicator's
+# columns, so no ORDER BY (six sorts per result) is needed.
 RESULTS_QUERY = """
 SELECT r.id, COALESCE(p.ref, ''), COALESCE(p.name, ''), COALESCE(sp.name, ''),
        COALESCE(ind.name ->> %(lang)s, ind.name ->> 'en_US', ''),
@@ -38,13 +41,12 @@ SELECT r.id, COALESCE(p.ref, ''), COALESCE(p.name, ''), COALESCE(sp.name, ''),
         WHERE a.result_id = r.id AND a.state != 'draft'
      ORDER BY a.id DESC LIMIT 1) ap ON TRUE
   LEFT JOIN LATERAL (
-       SELECT ARRAY_AGG(l.indicator_id ORDER BY l.id) AS indicator_ids,
-              ARRAY_AGG(l.raw_value ORDER BY l.id) AS raw_values,
-              ARRAY_AGG(l.has_value ORDER BY l.id) AS has_values,
-              ARRAY_AGG(COALESCE(o.name ->> %(lang)s, o.name ->> 'en_US') ORDER BY l.id)
-                  AS options,
-              ARRAY_AGG(l.score ORDER BY l.id) AS scores,
-              ARRAY_AGG(l.points ORDER BY l.id) AS points
+       SELECT ARRAY_AGG(l.indicator_id) AS indicator_ids,
+              ARRAY_AGG(l.raw_value) AS raw_values,
+              ARRAY_AGG(l.has_value) AS has_values,
+              ARRAY_AGG(COALESCE(o.name ->> %(lang)s, o.name ->> 'en_US')) AS options,
+              ARRAY_AGG(l.score) AS scores,
+              ARRAY_AGG(l.points) AS points
          FROM customer_grading_result_line l
     LEFT JOIN customer_grading_indicator_option o ON o.id = l.option_id
         WHERE l.result_id = r.id) b ON TRUE
@@ -146,7 +148,11 @@ class RunWorkbook:
         output = io.BytesIO()
         self.book = xlsxwriter.Workbook(output, {"constant_memory": True})
         self._add_formats()
-        self._write_results(self.book.add_worksheet(xc.sheet_name(self._("Results"))))
+        self._write_results(
+            self.book.add_worksheet(
+                xc.sheet_name(self._("Results")), worksheet_class=xc.RowWorksheet
+            )
+        )
         self._write_summary(self.book.add_worksheet(xc.sheet_name(self._("Summary"))))
         self._write_scheme(self.book.add_worksheet(xc.sheet_name(self._("Scheme"))))
         self.book.close()
@@ -251,23 +257,46 @@ class RunWorkbook:
         sheet.autofilter(header_row, 0, row, len(headers) - 1)
 
     def _row_writer(self, sheet):
-        """A function writing one result on its row, with what it needs at hand."""
-        f = self.formats
-        levels = {level.id: level for level in self.levels}
+        """A function writing one result on its row, with what it needs at hand:
+        the row's ``(value, format)`` by column, written at once."""
+        grades = {
+            level.id: (level.name or level.code, self.grade_formats.get(level.color))
+            for level in self.levels
+        }
+        first_mark = 4 + 3 * len(self.indicators) + len(self.dimensions)
+        width = first_mark + 10
+        total_format = self.formats["total_score"]
+        breakdown = self._breakdown_writer()
+        marks = self._marks_writer(first_mark, grades)
+
+        def write(row, result):
+            (_id, ref, name, salesperson, industry, score, level, previous, trend, override,
+             computed, reason, held, blacklisted, insufficient, appeal) = result[:16]  # fmt: skip
+            cells = [None] * width
+            for column, value in enumerate((ref, name, salesperson, industry)):
+                if value:
+                    cells[column] = (value, None)
+            breakdown(cells, result[16:])
+            cells[first_mark] = (float(score or 0.0), total_format)
+            cells[first_mark + 1] = grades.get(level)
+            cells[first_mark + 2] = grades.get(previous)
+            marks(
+                cells, trend, override, computed, reason, appeal, (held, blacklisted, insufficient)
+            )
+            sheet.write_cells(row, cells)
+
+        return write
+
+    def _breakdown_writer(self):
+        """A function putting a result's lines in its row's cells: the
+        indicators' value, score and points, then the dimensions' subtotals."""
         value_formats = [self._value_format(indicator) for indicator in self.indicators]
         positions = {indicator.id: index for index, indicator in enumerate(self.indicators)}
         dimension_of = [self.dimensions.index(i.dimension_id) for i in self.indicators]
         first_dimension = 4 + 3 * len(self.indicators)
-        first_mark = first_dimension + len(self.dimensions)
-        Result = self.env["customer.grading.result"]
-        trends = dict(Result._fields["trend"]._description_selection(self.env))
-        Appeal = self.env["customer.grading.appeal"]
-        appeals = dict(Appeal._fields["state"]._description_selection(self.env))
-        yes = self._("Yes")
-        text, number = sheet.write_string, sheet.write_number
+        score_format = self.formats["score"]
 
-        def breakdown(row, lines):
-            """The indicators' value, score and points, then the dimensions' subtotals."""
+        def breakdown(cells, lines):
             subtotals = [0.0] * len(self.dimensions)
             for indicator_id, raw, has_value, option, line_score, line_points in zip(
                 *(values or () for values in lines), strict=True
@@ -277,42 +306,43 @@ class RunWorkbook:
                     continue
                 column = 4 + 3 * index
                 if option:
-                    text(row, column, option)
+                    cells[column] = (option, None)
                 elif has_value and raw is not None:
-                    number(row, column, raw, value_formats[index])
-                number(row, column + 1, line_score or 0.0, f["score"])
-                number(row, column + 2, line_points or 0.0, f["score"])
+                    cells[column] = (raw, value_formats[index])
+                cells[column + 1] = (line_score or 0.0, score_format)
+                cells[column + 2] = (line_points or 0.0, score_format)
                 subtotals[dimension_of[index]] += line_points or 0.0
-            for index, subtotal in enumerate(subtotals):
-                number(row, first_dimension + index, round(subtotal, 2), f["score"])
+            for column, subtotal in enumerate(subtotals, start=first_dimension):
+                cells[column] = (round(subtotal, 2), score_format)
 
-        def marks(row, trend, override, computed, reason, appeal, flags):
-            column = first_mark
+        return breakdown
+
+    def _marks_writer(self, first_mark, grades):
+        """A function putting a result's marks in its row's cells from
+        ``first_mark`` on: change, override, appeal, and the flags."""
+        Result = self.env["customer.grading.result"]
+        trends = {
+            trend: (label, self.formats.get(trend))
+            for trend, label in Result._fields["trend"]._description_selection(self.env)
+        }
+        Appeal = self.env["customer.grading.appeal"]
+        appeals = dict(Appeal._fields["state"]._description_selection(self.env))
+        yes = (self._("Yes"), None)
+
+        def marks(cells, trend, override, computed, reason, appeal, flags):
             if trend:
-                text(row, column + 3, trends.get(trend, trend), f.get(trend))
+                cells[first_mark + 3] = trends.get(trend, (trend, None))
             if override:
-                self._grade(sheet, row, column + 4, levels.get(computed))
+                cells[first_mark + 4] = grades.get(computed)
                 if reason:
-                    text(row, column + 5, reason)
+                    cells[first_mark + 5] = (reason, None)
             if appeal:
-                text(row, column + 6, appeals.get(appeal, appeal))
-            for offset, flag in enumerate(flags, start=7):
+                cells[first_mark + 6] = (appeals.get(appeal, appeal), None)
+            for column, flag in enumerate(flags, start=first_mark + 7):
                 if flag:
-                    text(row, column + offset, yes)
+                    cells[column] = yes
 
-        def write(row, result):
-            (_id, ref, name, salesperson, industry, score, level, previous, trend, override,
-             computed, reason, held, blacklisted, insufficient, appeal) = result[:16]  # fmt: skip
-            for column, value in ((0, ref), (1, name), (2, salesperson), (3, industry)):
-                if value:
-                    text(row, column, value)
-            breakdown(row, result[16:])
-            number(row, first_mark, float(score or 0.0), f["total_score"])
-            self._grade(sheet, row, first_mark + 1, levels.get(level))
-            self._grade(sheet, row, first_mark + 2, levels.get(previous))
-            marks(row, trend, override, computed, reason, appeal, (held, blacklisted, insufficient))
-
-        return write
+        return marks
 
     def _write_summary(self, sheet):
         _ = self._
@@ -430,9 +460,7 @@ class RunWorkbook:
                     sheet.write_string(row, column, value)
             sheet.write_number(row, 6, self.weights.get(indicator.id, 0.0), f["score"])
             sheet.write_string(row, 7, rules.get(indicator.scoring_rule, ""))
-            standard = self._scoring_standard(indicator)
-            if standard:
-                sheet.write_string(row, 8, standard, f["wrap"])
+            sheet.write_string(row, 8, indicator._scoring_standard(), f["wrap"])
             sheet.write_number(row, 9, indicator.missing_score, f["score"])
         row += 1
         sheet.write_string(row, 0, _("Total"), f["total"])
@@ -447,36 +475,3 @@ class RunWorkbook:
             self._grade(sheet, row, 0, level)
             sheet.write_string(row, 1, level.code)
             sheet.write_number(row, 2, level.min_score, f["score"])
-
-    def _scoring_standard(self, indicator):
-        """How ``indicator`` turns a value into a score, in words."""
-        _ = self._
-        rule = indicator.scoring_rule
-        if rule == "bands":
-            bands = indicator.band_ids.sorted(lambda band: (band.sequence, band.id))
-            return "; ".join(
-                _("from %(value)s: %(score)s", value=f"{band.threshold:g}", score=f"{band.score:g}")
-                for band in bands
-            )
-        if rule == "linear":
-            return _(
-                "%(low)s scores 0, %(high)s scores 100, linear in between",
-                low=f"{indicator.linear_min:g}",
-                high=f"{indicator.linear_max:g}",
-            )
-        if rule == "rank":
-            order = _("lowest value first") if indicator.is_lower_better else _("highest value first")
-            if indicator.rank_groups:
-                return _(
-                    "rank among the graded customers (%(order)s), in %(groups)s groups",
-                    order=order,
-                    groups=indicator.rank_groups,
-                )
-            return _("percentile among the graded customers (%(order)s)", order=order)
-        if rule == "levels":
-            options = indicator.with_context(active_test=False).option_ids
-            return "; ".join(
-                f"{option.name}: {option.score:g}"
-                for option in options.sorted(lambda option: (option.sequence, option.id))
-            )
-        return _("the value is the score (0–100)")

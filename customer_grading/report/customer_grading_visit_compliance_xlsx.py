@@ -64,9 +64,7 @@ class VisitComplianceWorkbook:
         self.grade_formats = xc.grade_formats(book)
         title = self._("Visit Compliance")
         per_user = self._write_rows(book.add_worksheet(xc.sheet_name(title)), title)
-        self._write_per_user(
-            book.add_worksheet(xc.sheet_name(self._("By Salesperson"))), per_user
-        )
+        self._write_per_user(book.add_worksheet(xc.sheet_name(self._("By Salesperson"))), per_user)
         book.close()
         return output.getvalue()
 
@@ -86,9 +84,7 @@ class VisitComplianceWorkbook:
         """Write the rows and their totals; return the sums per salesperson."""
         f = self.formats
         sheet.write_string(0, 0, title, f["title"])
-        sheet.write_string(
-            1, 0, self._("%(count)s customers, as filtered", count=len(self.rows))
-        )
+        sheet.write_string(1, 0, self._("%(count)s customers, as filtered", count=len(self.rows)))
         header_row = 3
         headers = self._headers()
         for column, header in enumerate(headers):
@@ -104,27 +100,7 @@ class VisitComplianceWorkbook:
         for batch in self._batches():
             for record in batch:
                 row += 1
-                sheet.write_string(row, 0, record.partner_id.display_name or "")
-                if record.user_id:
-                    sheet.write_string(row, 1, record.user_id.name)
-                level = record.level_id
-                if level:
-                    sheet.write_string(
-                        row, 2, level.name or level.code, self.grade_formats.get(level.color)
-                    )
-                sheet.write_string(row, 3, yes if record.is_signed else no)
-                for column, name in ((4, "period_start"), (5, "period_end")):
-                    if record[name]:
-                        sheet.write_datetime(row, column, record[name], f["date"])
-                counts = [record[name] for name in COUNTS]
-                for column, count in enumerate(counts, start=6):
-                    sheet.write_number(row, column, count, f["integer"])
-                sheet.write_number(row, 9, record.compliance_rate, f["percent"])
-                for column, name in ((10, "due_date"), (11, "last_visit_date")):
-                    if record[name]:
-                        sheet.write_datetime(row, column, record[name], f["date"])
-                if self.with_company:
-                    sheet.write_string(row, 12, record.company_id.name)
+                counts = self._write_record(sheet, row, record, (yes, no))
                 sums = per_user[record.user_id.name or ""]
                 sums[0] += 1
                 for index, count in enumerate(counts):
@@ -137,6 +113,32 @@ class VisitComplianceWorkbook:
             sheet.write_number(row, column, total, f["total_integer"])
         sheet.write_number(row, 9, compliance_rate(totals[0], totals[2]), f["total_percent"])
         return per_user
+
+    def _write_record(self, sheet, row, record, yes_no):
+        """Write ``record`` on ``row``; return its visit counts."""
+        f = self.formats
+        sheet.write_string(row, 0, record.partner_id.display_name or "")
+        if record.user_id:
+            sheet.write_string(row, 1, record.user_id.name)
+        level = record.level_id
+        if level:
+            sheet.write_string(
+                row, 2, level.name or level.code, self.grade_formats.get(level.color)
+            )
+        sheet.write_string(row, 3, yes_no[0] if record.is_signed else yes_no[1])
+        for column, name in ((4, "period_start"), (5, "period_end")):
+            if record[name]:
+                sheet.write_datetime(row, column, record[name], f["date"])
+        counts = [record[name] for name in COUNTS]
+        for column, count in enumerate(counts, start=6):
+            sheet.write_number(row, column, count, f["integer"])
+        sheet.write_number(row, 9, record.compliance_rate, f["percent"])
+        for column, name in ((10, "due_date"), (11, "last_visit_date")):
+            if record[name]:
+                sheet.write_datetime(row, column, record[name], f["date"])
+        if self.with_company:
+            sheet.write_string(row, 12, record.company_id.name)
+        return counts
 
     def _write_per_user(self, sheet, per_user):
         f = self.formats

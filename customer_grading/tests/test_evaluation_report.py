@@ -69,7 +69,7 @@ class TestEvaluationForm(EvaluationFormCase):
             "New-business possibility",
             "Brand and product recognition",
             # the scoring standards, in words
-            "Rank among the graded customers, highest value best",
+            "Percentile rank among the graded customers, highest value best",
             "0 orders → 0; 1 orders → 30; 3 orders → 60; 6 orders → 80; 12 orders → 100",
             "Excellent: 100; Good: 80; Fair: 60; Poor: 40",
             "-50 % scores 0, 50 % scores 100",
@@ -111,6 +111,19 @@ class TestEvaluationForm(EvaluationFormCase):
         self.assertNotIn("overridden", text)
         self.assertNotIn("Demotion held back", text)
         self.assertNotIn("changed after the evaluation", text)
+
+    def test_rank_standard_says_percentile_or_groups(self):
+        """The rank rule's standard tells a percentile from rank groups, and
+        which end is best (the run's export says the same)."""
+        self.assertEqual(
+            self.indicators["annual_amount"]._scoring_standard(),
+            "Percentile rank among the graded customers, highest value best. Without data: 0.",
+        )
+        recency = self.env.ref("customer_grading.indicator_rfm_recency")
+        self.assertEqual(
+            recency._scoring_standard(),
+            "Rank among the graded customers, lowest value best, in 5 groups. Without data: 0.",
+        )
 
     def test_rule_changed_since_the_evaluation_marked(self):
         frequency = self.indicators["purchase_frequency"]

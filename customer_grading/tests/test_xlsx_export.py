@@ -1,12 +1,14 @@
+import zipfile
 from datetime import date
 from io import BytesIO
 from unittest.mock import patch
 
 import openpyxl
+import xlsxwriter
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import BaseCase, tagged
 from odoo.tools.translate import code_translations
 
 from ..report import xlsx_common
@@ -31,6 +33,76 @@ def _rows_by_customer(sheet):
         row[1].value: dict(zip(headers, row, strict=True))
         for row in sheet.iter_rows(min_row=HEADER_ROW + 1)
     }
+
+
+class TestRowWorksheet(BaseCase):
+    """The results' rows written a whole row at a time come out exactly as
+    xlsxwriter writes them cell by cell (the check that an xlsxwriter upgrade
+    did not change what the fast path copies)."""
+
+    ROWS = (
+        ["C-001", "Big & <Bold> Buyer", None, 90000.5, 1e-07, 12345678901234567, "A"],
+        ["=1+1", " leading and trailing ", "tab\tand\nnew line", 0, -3.25, None, "B"],
+        [None, "control \x01\x1f _x0041_ \ufffe", "", 2 / 3, 1e300, 7, None],
+        ["x" * 40000, "中文 客户", '"quoted"', 1.5, 0.0, -0.0, "C"],
+    )
+
+    def _book(self, fast):
+        output = BytesIO()
+        book = xlsxwriter.Workbook(output, {"constant_memory": True})
+        sheet = book.add_worksheet(worksheet_class=xlsx_common.RowWorksheet if fast else None)
+        return output, book, sheet
+
+    def _sheet_xml(self, fast):
+        output, book, sheet = self._book(fast)
+        formats = [None, book.add_format({"bold": True}), None,
+                   book.add_format({"num_format": "0.00"}), None,
+                   book.add_format({"num_format": "#,##0"}),
+                   book.add_format({"bg_color": "#C6EFCE"})]  # fmt: skip
+        sheet.write_string(0, 0, "Title", book.add_format({"bold": True, "font_size": 14}))
+        sheet.set_row(3, 45)
+        for row, values in enumerate(self.ROWS, start=3):
+            cells = [None, None] + [
+                None if value is None else (value, fmt)
+                for value, fmt in zip(values, formats, strict=True)
+            ]
+            if fast:
+                sheet.write_cells(row, cells)
+                continue
+            for column, cell in enumerate(cells):
+                if cell and isinstance(cell[0], str):
+                    sheet.write_string(row, column, *cell)
+                elif cell:
+                    sheet.write_number(row, column, *cell)
+        sheet.write_string(len(self.ROWS) + 5, 1, "after")
+        sheet.autofilter(2, 0, len(self.ROWS) + 2, 8)
+        book.close()
+        with zipfile.ZipFile(output) as archive:
+            return {
+                name: archive.read(name) for name in ("xl/worksheets/sheet1.xml", "xl/styles.xml")
+            }
+
+    def test_rows_as_xlsxwriter_writes_them(self):
+        expected = self._sheet_xml(fast=False)
+        self.assertIn(
+            b'<c r="C4" t="inlineStr"><is><t>C-001</t></is></c>',
+            expected["xl/worksheets/sheet1.xml"],
+        )
+        self.assertEqual(self._sheet_xml(fast=True), expected)
+
+    def test_rows_written_in_order_only(self):
+        output, book, sheet = self._book(fast=True)
+        sheet.write_cells(5, [("<r>a</r>", None)])  # text, never raw XML
+        sheet.write_string(6, 0, "b")
+        with self.assertRaises(ValueError):
+            sheet.write_cells(6, [None, ("c", None)])  # a row already started
+        self.assertEqual(sheet.write_cells(4, [("d", None)]), -2)  # a row already written
+        self.assertEqual(sheet.write_cells(7, [None, None]), 0)  # nothing to write
+        with self.assertRaises(TypeError):
+            sheet.write_cells(8, [(float("nan"), None)])
+        book.close()
+        cells = [[cell.value for cell in row] for row in openpyxl.load_workbook(output).active]
+        self.assertEqual(cells, [[None]] * 5 + [["<r>a</r>"], ["b"]])
 
 
 @tagged("post_install", "-at_install")
@@ -206,6 +278,16 @@ class TestRunExport(GradingCase):
         self.assertEqual(values[13][6], 100)
         grades = {row[1]: row[2] for row in values[16:] if row[1]}
         self.assertEqual(grades, {level.code: level.min_score for level in run.scheme_id.level_ids})
+        # the scoring standard in the words of the evaluation form: one wording
+        standards = {row[2]: row[8] for row in values[1:13]}
+        self.assertEqual(
+            standards,
+            {i.code: i._scoring_standard() for i in run.scheme_id.indicator_ids},
+        )
+        self.assertEqual(
+            standards["annual_amount"],
+            "Percentile rank among the graded customers, highest value best. Without data: 0.",
+        )
 
     def test_export_replaces_the_previous_one_and_stays_with_managers(self):
         run = self._run()
