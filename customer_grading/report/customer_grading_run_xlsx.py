@@ -30,7 +30,8 @@ SELECT r.id, COALESCE(p.ref, ''), COALESCE(p.name, ''), COALESCE(sp.name, ''),
        r.score, r.level_id, r.previous_level_id, r.trend, r.override_level_id,
        r.computed_level_id, COALESCE(r.override_reason, ''), r.demotion_held,
        r.is_blacklisted, r.is_insufficient, ap.state,
-       b.indicator_ids, b.raw_values, b.has_values, b.options, b.scores, b.points
+       b.indicator_ids, b.raw_values, b.has_values, b.options, b.scores, b.points,
+       COALESCE(r.policy_note, '')
   FROM customer_grading_result r
   JOIN res_partner p ON p.id = r.partner_id
   LEFT JOIN res_users u ON u.id = r.user_id
@@ -234,6 +235,7 @@ class RunWorkbook:
             _("Demotion Held Back"),
             _("Blacklisted"),
             _("Insufficient Data"),
+            _("Policy Applied"),
         ]
         return headers
 
@@ -264,7 +266,7 @@ class RunWorkbook:
             for level in self.levels
         }
         first_mark = 4 + 3 * len(self.indicators) + len(self.dimensions)
-        width = first_mark + 10
+        width = first_mark + 11
         total_format = self.formats["total_score"]
         breakdown = self._breakdown_writer()
         marks = self._marks_writer(first_mark, grades)
@@ -276,13 +278,15 @@ class RunWorkbook:
             for column, value in enumerate((ref, name, salesperson, industry)):
                 if value:
                     cells[column] = (value, None)
-            breakdown(cells, result[16:])
+            breakdown(cells, result[16:22])
             cells[first_mark] = (float(score or 0.0), total_format)
             cells[first_mark + 1] = grades.get(level)
             cells[first_mark + 2] = grades.get(previous)
             marks(
                 cells, trend, override, computed, reason, appeal, (held, blacklisted, insufficient)
             )
+            if result[22]:
+                cells[first_mark + 10] = (result[22], None)
             sheet.write_cells(row, cells)
 
         return write

@@ -221,6 +221,17 @@ class TestRunExport(GradingCase):
         self.assertEqual(small["Override Reason"].value, "Strategic account")
         idle = rows["Idle Prospect"]
         self.assertEqual(idle["Insufficient Data"].value, "Yes")
+        self.assertIsNone(idle["Policy Applied"].value)
+
+    def test_export_policy_applied(self):
+        self.company.grading_apply_policies = True
+        self.levels["A"].with_company(self.company).credit_limit = 50000
+        published, _run = self._graded_twice()
+        note = self._result(published, self.big).policy_note
+        self.assertIn("50,000", note)
+        published.with_user(self.manager).action_export_xlsx()
+        rows = _rows_by_customer(_workbook(published.export_attachment_id)["Results"])
+        self.assertEqual(rows["Big Buyer"]["Policy Applied"].value, note)
 
     def test_export_summary_adds_up(self):
         _first, run = self._graded_twice()
