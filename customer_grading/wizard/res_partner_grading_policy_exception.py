@@ -9,7 +9,9 @@ class ResPartnerGradingPolicyException(models.TransientModel):
     _name = "res.partner.grading.policy.exception"
     _description = "Grade Policy Exception of a Customer"
 
-    partner_id = fields.Many2one("res.partner", required=True, readonly=True, ondelete="cascade")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"
+    )
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, default=lambda self: self.env.company
     )
