@@ -20,6 +20,23 @@ class CustomerGradingPolicy(models.AbstractModel):
         the company applies grade policies. Fields a grade leaves empty are
         not touched, nor are the customers marked as exceptions. Returns
         ``{result id: [change, …]}``, the changes in words, for the notes."""
+        changed = self._changes(run, grades)
+        self._write_terms(run.company_id, changed)
+        return self._notes(run, grades, changed)
+
+    @api.model
+    def _notes(self, run, grades, changed):
+        """``{result id: [change, …]}``: the changes of ``changed`` in words,
+        by the result of ``grades`` that brought them."""
+        words = self._in_words(run.company_id, changed)
+        return {grades[partner_id][1]: lines for partner_id, lines in words.items()}
+
+    @api.model
+    def _changes(self, run, grades):
+        """``{customer id: {field: (old, new)}}``: what the policy of their
+        grade changes in the terms of the customers of ``grades``
+        (``{partner id: (grade id, result id)}``) in the run's company; empty
+        unless the company applies grade policies."""
         company = run.company_id
         if not company.grading_apply_policies or not grades:
             return {}
@@ -36,10 +53,7 @@ class CustomerGradingPolicy(models.AbstractModel):
         }
         if not concerned:
             return {}
-        changed = self._differing_terms(company, concerned, policies)
-        self._write_terms(company, changed)
-        words = self._in_words(company, changed)
-        return {grades[partner_id][1]: lines for partner_id, lines in words.items()}
+        return self._differing_terms(company, concerned, policies)
 
     @api.model
     def _differing_terms(self, company, grades, policies):
@@ -53,7 +67,7 @@ class CustomerGradingPolicy(models.AbstractModel):
         # accounting field a grading manager may not read; only compared and noted
         Partner = self.env["res.partner"].with_company(company).sudo()
         Partner.flush_model([*POLICY_FIELDS, "grading_policy_exception"])
-        current = {field: Partner._field_to_sql("p", field) for field in POLICY_FIELDS}
+        current = {field: self._company_value_sql(Partner, field) for field in POLICY_FIELDS}
         self.env.cr.execute(
             SQL(
                 """
@@ -75,7 +89,7 @@ class CustomerGradingPolicy(models.AbstractModel):
                 terms=[policy.get(POLICY_FIELDS[0]) for policy in policies.values()],
                 limits=[policy.get(POLICY_FIELDS[1]) for policy in policies.values()],
                 pricelists=[policy.get(POLICY_FIELDS[2]) for policy in policies.values()],
-                exception=Partner._field_to_sql("p", "grading_policy_exception"),
+                exception=self._company_value_sql(Partner, "grading_policy_exception"),
                 differs=SQL(" OR ").join(
                     SQL(
                         "(%s IS NOT NULL AND %s IS DISTINCT FROM %s)",
@@ -103,45 +117,81 @@ class CustomerGradingPolicy(models.AbstractModel):
         return changed
 
     @api.model
-    def _write_terms(self, company, changed):
-        """Write the new terms of ``changed`` (``{customer id: {field: (old,
-        new)}}``) in ``company`` on the customers and their contacts (Odoo
-        keeps these commercial fields the same on a company's contacts): one
-        UPDATE for all fields, where the ORM would write and sync each
-        customer. A field a customer keeps is left as it is."""
-        if not changed:
-            return
-        key = str(company.id)
+    def _company_value_sql(self, partners, fname):
+        """The value of the company-dependent ``fname`` of the customer ``p``
+        in the company of ``partners``, or Odoo's fallback: the raw value, as
+        Odoo's own expression adds a sub-select per row and customer to check
+        that a referenced record still exists (a deleted one only makes the
+        customer's term differ from its grade's, which writes the grade's)."""
+        field = partners._fields[fname]
+        column_type = SQL(field._column_type[1])
+        fallback = field.get_company_dependent_fallback(partners)
+        fallback = field.convert_to_column(field.convert_to_write(fallback, partners), partners)
+        return SQL(
+            "COALESCE((p.%s->>%s)::%s, %s::%s)",
+            SQL.identifier(fname),
+            str(partners.env.company.id),
+            column_type,
+            fallback,
+            column_type,
+        )
+
+    @api.model
+    def _values_table(self, changed):
+        """The new terms of ``changed`` as the rows of a table ``v`` (``id``
+        and one column per field, NULL where the field keeps its value)."""
         columns = {
             field: [values.get(field, (None, None))[1] for values in changed.values()]
             for field in POLICY_FIELDS
         }
-        assignments = SQL(", ").join(
+        return SQL(
+            """unnest(%(ids)s::int4[], %(terms)s::int4[], %(limits)s::float8[],
+                      %(pricelists)s::int4[])
+               AS v(id, property_payment_term_id, credit_limit,
+                    specific_property_product_pricelist)""",
+            ids=list(changed),
+            terms=columns["property_payment_term_id"],
+            limits=columns["credit_limit"],
+            pricelists=columns["specific_property_product_pricelist"],
+        )
+
+    @api.model
+    def _assignments(self, company):
+        """``SET`` assignments giving the customer ``p`` the terms of the row
+        ``v`` of :meth:`_values_table` in ``company``; a NULL keeps the value."""
+        return SQL(", ").join(
             SQL(
                 "%(column)s = CASE WHEN v.%(column)s IS NULL THEN p.%(column)s"
                 " ELSE COALESCE(p.%(column)s, '{}'::jsonb)"
                 " || jsonb_build_object(%(key)s, v.%(column)s) END",
                 column=SQL.identifier(field),
-                key=key,
+                key=str(company.id),
             )
             for field in POLICY_FIELDS
         )
+
+    @api.model
+    def _write_terms(self, company, changed, contacts_only=False):
+        """Write the new terms of ``changed`` (``{customer id: {field: (old,
+        new)}}``) in ``company`` on the customers and their contacts (Odoo
+        keeps these commercial fields the same on a company's contacts): one
+        UPDATE for all fields, where the ORM would write and sync each
+        customer. A field a customer keeps is left as it is. With
+        ``contacts_only``, the customers themselves were written already (with
+        their grade, see ``customer.grading.publication``)."""
+        if not changed:
+            return
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE res_partner p
                    SET %(assignments)s
-                  FROM unnest(%(ids)s::int4[], %(terms)s::int4[], %(limits)s::float8[],
-                              %(pricelists)s::int4[])
-                       AS v(id, property_payment_term_id, credit_limit,
-                            specific_property_product_pricelist)
-                 WHERE p.commercial_partner_id = v.id
+                  FROM %(values)s
+                 WHERE p.commercial_partner_id = v.id %(contacts_only)s
                 """,
-                assignments=assignments,
-                ids=list(changed),
-                terms=columns["property_payment_term_id"],
-                limits=columns["credit_limit"],
-                pricelists=columns["specific_property_product_pricelist"],
+                assignments=self._assignments(company),
+                values=self._values_table(changed),
+                contacts_only=SQL("AND p.id != v.id") if contacts_only else SQL(),
             )
         )
         self.env["res.partner"].invalidate_model([*POLICY_FIELDS, "property_product_pricelist"])
@@ -162,7 +212,8 @@ class CustomerGradingPolicy(models.AbstractModel):
         named = {}  # (field, value): words
         for field, model in models.items():
             ids = {value for diff in changed.values() for value in diff.get(field, ()) if value}
-            for record in self.env[model].sudo().with_context(active_test=False).browse(ids):
+            records = self.env[model].sudo().with_context(active_test=False).browse(ids).exists()
+            for record in records:
                 named[field, record.id] = record.display_name
         pattern = self.env._("%(field)s: %(old)s → %(new)s")
 
@@ -171,7 +222,7 @@ class CustomerGradingPolicy(models.AbstractModel):
                 return "-"
             if field == "credit_limit" and (field, value) not in named:
                 named[field, value] = format_amount(self.env, value, company.currency_id)
-            return named[field, value]
+            return named.get((field, value), "-")
 
         return {
             partner_id: [

@@ -65,7 +65,7 @@ class CustomerGradingPublication(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT id FROM customer_grading_result
+                SELECT id, partner_id, level_id FROM customer_grading_result
                  WHERE run_id = %(run_id)s AND id > %(applied)s
               ORDER BY id
                  LIMIT %(limit)s
@@ -75,9 +75,13 @@ class CustomerGradingPublication(models.AbstractModel):
                 limit=limit,
             )
         )
-        result_ids = [row[0] for row in self.env.cr.fetchall()]
+        batch = self.env.cr.fetchall()
+        result_ids = [result_id for result_id, _partner_id, _level_id in batch]
         if result_ids:
-            self._apply_to_customers(run, result_ids)
+            self._apply_to_customers(
+                run,
+                {partner_id: (level_id, result_id) for result_id, partner_id, level_id in batch},
+            )
             run.applied_result_id = result_ids[-1]
         if len(result_ids) < limit or not run._result_count(after=run.applied_result_id, limit=1):
             self._replace_previous_runs(run)
@@ -113,11 +117,43 @@ class CustomerGradingPublication(models.AbstractModel):
         )
 
     @api.model
-    def _apply_to_customers(self, run, result_ids):
-        """Give the results ``result_ids`` of ``run`` to their customers: their
-        grading columns in the run's company, one UPDATE; then the notes of
-        the grade changes and the elimination reviews. Returns nothing."""
+    def _apply_to_customers(self, run, grades):
+        """Give the results of ``run`` in ``grades`` (``{partner id: (grade id,
+        result id)}``) to their customers: their
+        grading columns in the run's company and, where the company applies
+        grade policies, the terms of their grade, each customer written once
+        (a customer written twice in a transaction costs a second row version
+        and foreign-key checks); then the contacts' terms, the notes of the
+        grade changes and of the policy, and the elimination reviews. Returns
+        nothing."""
+        Policy = self.env["customer.grading.policy"]
+        terms = Policy._changes(run, grades)
+        result_ids = [result_id for _level_id, result_id in grades.values()]
+        rows = self._write_grades(run, result_ids, exclude=list(terms))
+        if terms:
+            changed_ids = [grades[partner_id][1] for partner_id in terms]
+            rows += self._write_grades(run, changed_ids, terms=terms)
+        self.env["res.partner"].invalidate_model(list(PARTNER_GRADE_COLUMNS))
+        run._invalidate_results()
+        Policy._write_terms(run.company_id, terms, contacts_only=True)
+        self._note_policy_changes(Policy._notes(run, grades, terms))
+        self._log_grade_changes(run, [row for row in rows if row[1] and row[1] != row[2]])
+        lowest = run.scheme_id._lowest_level().id
+        self._propose_eliminations(run, {row[0]: row[4] for row in rows if row[2] == lowest})
+
+    @api.model
+    def _write_grades(self, run, result_ids, exclude=(), terms=None):
+        """Write the grading columns of the customers of ``result_ids`` in the
+        run's company, one UPDATE: all but the customers ``exclude``, or, with
+        ``terms`` (``{customer id: {field: (old, new)}}``), only those
+        customers, with their new terms. Returns the rows ``(partner id,
+        previous grade id, grade id, score, result id)``."""
         key = str(run.company_id.id)
+        Policy = self.env["customer.grading.policy"]
+        policy_join = policy_set = SQL()
+        if terms:
+            policy_join = SQL("JOIN %s ON v.id = r.partner_id", Policy._values_table(terms))
+            policy_set = SQL(", %s", Policy._assignments(run.company_id))
         self.env.cr.execute(
             SQL(
                 """
@@ -135,26 +171,22 @@ class CustomerGradingPublication(models.AbstractModel):
                        grading_state = COALESCE(p.grading_state, '{}'::jsonb)
                                 || jsonb_build_object(%(key)s, CASE WHEN r.level_id IS NULL
                                        THEN 'insufficient' ELSE 'graded' END)
-                  FROM customer_grading_result r
+                       %(policy_set)s
+                  FROM customer_grading_result r %(policy_join)s
                  WHERE r.id = ANY(%(result_ids)s)
                    AND p.id = r.partner_id
+                   AND NOT r.partner_id = ANY(%(exclude)s)
              RETURNING r.partner_id, r.previous_level_id, r.level_id, r.score, r.id
                 """,
                 key=key,
                 date=fields.Date.to_string(run.date_to),
                 result_ids=result_ids,
+                exclude=list(exclude),
+                policy_set=policy_set,
+                policy_join=policy_join,
             )
         )
-        rows = self.env.cr.fetchall()
-        self.env["res.partner"].invalidate_model(list(PARTNER_GRADE_COLUMNS))
-        run._invalidate_results()
-        policy_changes = self.env["customer.grading.policy"]._apply(
-            run, {row[0]: (row[2], row[4]) for row in rows}
-        )
-        self._note_policy_changes(policy_changes)
-        self._log_grade_changes(run, [row for row in rows if row[1] and row[1] != row[2]])
-        lowest = run.scheme_id._lowest_level().id
-        self._propose_eliminations(run, {row[0]: row[4] for row in rows if row[2] == lowest})
+        return self.env.cr.fetchall()
 
     @api.model
     def _propose_eliminations(self, run, results):
