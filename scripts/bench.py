@@ -25,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import devtool
 from bench_data import RUN_DATE, generate, measured, odoo_env
+from bench_reports import dashboard, export_run
+from bench_table import report
 
 PERIOD_FROM = date(2025, 10, 1)
 SAMPLE = 500
@@ -103,7 +105,7 @@ def measure(db):
         _reset_grades(env)
         out.update(_volumes(env))
         run, out["full"] = _full_run(env)
-        out["export"] = _export_run(env, run)
+        out["export"] = export_run(env, run)
         out["preview"] = _preview(env, env.ref("customer_grading.scheme_standard"))
         out["preview_rfm"] = _preview(env, env.ref("customer_grading.scheme_rfm"))
         out["visits"] = _visit_reminders(env)
@@ -122,90 +124,8 @@ def measure(db):
         out["form"] = _form_queries(env, customers[2])
         out["cron"] = _scheduled_action(env)
         out["policies"] = _publication_with_policies(env, run)
-        out["dashboard"] = _dashboard(env)
+        out["dashboard"] = dashboard(env)
     print(json.dumps(out))
-
-
-def _dashboard(env):
-    """Every figure of the dashboard read by a grading manager as the client
-    reads it (grouped reads of graphs and pivots, the goals list, the
-    migration between two runs), over the published run and a copy of it one
-    year earlier. Returns ``{figure: seconds, "total": …, "queries": …}``."""
-    company = env.ref("base.main_company")
-    latest = env["customer.grading.run"].search(
-        [("company_id", "=", company.id), ("state", "=", "applied"), ("is_partial", "=", False)],
-        limit=1,
-    )
-    a_year_before = {
-        field: latest[field].replace(year=latest[field].year - 1)
-        for field in ("date_from", "date_to")
-    }
-    earlier = latest.copy({**a_year_before, "period_label": f"{latest.period_label} − 1 year"})
-    earlier.write({"state": "applied"})
-    env.cr.execute(
-        """
-        INSERT INTO customer_grading_result (run_id, company_id, period_label, date_to,
-                                             partner_id, user_id, level_id, score)
-        SELECT %s, company_id, %s, %s, partner_id, user_id, previous_level_id, previous_score
-          FROM customer_grading_result WHERE run_id = %s
-        """,
-        [earlier.id, earlier.period_label, earlier.date_to, latest.id],
-    )
-    env.cr.commit()
-    manager = env["res.users"].search([("login", "=", "bench_manager")])
-    user_env = env(user=manager, context={"allowed_company_ids": company.ids})
-    Analysis = user_env["customer.grading.analysis"]
-    Compliance = user_env["customer.grading.visit.compliance"]
-    growth = ["revenue:sum", "previous_revenue:sum", "revenue_change:sum", "growth_rate:avg"]
-    churn = ["active_before_count:sum", "churned_count:sum", "churn_rate:avg"]
-    latest_only = [("is_latest", "=", True)]
-    figures = {
-        "grades by period": lambda: Analysis.web_read_group(
-            [], ["__count"], ["period_label", "level_id"], lazy=False
-        ),
-        "grades by salesperson": lambda: Analysis.web_read_group(
-            latest_only, ["__count"], ["user_id", "level_id"], lazy=False
-        ),
-        "grades by industry": lambda: Analysis.web_read_group(
-            latest_only, ["__count"], ["industry_id", "level_id"], lazy=False
-        ),
-        "value growth by grade": lambda: (
-            Analysis.read_group(latest_only, growth, ["level_id"], lazy=False),
-            Analysis.read_group(latest_only, growth, [], lazy=False),
-        ),
-        "churn by grade": lambda: (
-            Analysis.read_group(
-                [*latest_only, ("was_active", "=", True)], churn, ["previous_level_id"], lazy=False
-            ),
-            Analysis.read_group([*latest_only, ("was_active", "=", True)], churn, [], lazy=False),
-        ),
-        "visit compliance by salesperson": lambda: Compliance.web_read_group(
-            [], ["visits_required:sum", "visits_done:sum", "compliance_rate:avg"], ["user_id"]
-        ),
-        "goals": lambda: user_env["customer.grading.goal"].search_read(
-            [], ["period_label", "churn_rate", "churn_change", "spend_growth", "is_spend_met"]
-        ),
-        "migration between the two runs": lambda: user_env[
-            "customer.grading.migration.line"
-        ].read_group(
-            user_env["customer.grading.migration"]
-            .create({"run_from_id": earlier.id, "run_to_id": latest.id})
-            .action_compare()["domain"],
-            ["__count"],
-            ["from_level_id", "to_level_id"],
-            lazy=False,
-        ),
-    }
-    out = {}
-    with measured(env.cr) as total:
-        for name, read in figures.items():
-            with measured(env.cr) as figure:
-                read()
-                env.flush_all()
-            out[name] = figure["seconds"]
-    out["total"], out["queries"] = total["seconds"], total["queries"]
-    env.cr.rollback()
-    return out
 
 
 def _reset_grades(env):
@@ -264,34 +184,6 @@ def _full_run(env):
     # statistics for the comparison queries below (autovacuum may not have run yet)
     env.cr.execute("ANALYZE customer_grading_result, customer_grading_result_line")
     return run, full
-
-
-def _memory_kb(key):
-    """``VmRSS`` or ``VmHWM`` (the peak) of this process, in kB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{key}:"):
-            return int(line.split()[1])
-    return 0
-
-
-def _export_run(env, run):
-    """The full run exported to Excel by a grading manager: time, queries, and
-    the peak of the process's memory above its size before the export."""
-    manager = env["res.users"].search([("login", "=", "bench_manager")])
-    before = _memory_kb("VmRSS")
-    try:
-        Path("/proc/self/clear_refs").write_text("5")  # the peak starts again from here
-        reset = True
-    except OSError:
-        reset = False  # the peak of the whole process: an upper bound
-    with measured(env.cr) as figures:
-        run.with_user(manager).action_export_xlsx()
-        env.flush_all()
-    figures["extra_mb"] = (_memory_kb("VmHWM") - before) / 1024
-    figures["peak_reset"] = reset
-    figures["file_mb"] = run.sudo().export_attachment_id.file_size / 1024 / 1024
-    env.cr.commit()
-    return figures
 
 
 def _publication_with_policies(env, run):
@@ -595,140 +487,6 @@ def _form_queries(env, partner):
     with measured(env.cr) as figures:
         partner.web_read(spec)
     return figures
-
-
-# --- report ----------------------------------------------------------------------
-
-
-def _publication_figures(policies, key):
-    figures = policies[key]
-    text = f"{figures['seconds']:.2f} s, {figures['queries']:,} queries"
-    if key == "without":
-        return text
-    ratio = figures["seconds"] / policies["without"]["seconds"]
-    return f"{text} ({ratio:.2f} ×; {figures['changed']:,} customers' terms written)"
-
-
-def _dashboard_figures(dashboard):
-    return {name: value for name, value in dashboard.items() if name not in ("total", "queries")}
-
-
-def report(args, figures, load_seconds):
-    visits = figures["visits"]
-    full, floor, single, cron = (
-        figures["full"],
-        figures["floor"],
-        figures["single"],
-        figures["cron"],
-    )
-    customers = full["customers"]
-    rows = [
-        ("customers graded (company 1)", f"{customers:,}"),
-        (
-            "posted invoice lines / reconciled payments / orders",
-            f"{figures['invoice_lines']:,} / {figures['payments']:,} / {figures['orders']:,}",
-        ),
-        ("data load (SQL bulk, VACUUM ANALYZE)", f"{load_seconds:.1f} s"),
-        ("full run: compute + store + review + publish", f"{full['seconds']:.2f} s"),
-        (
-            "publication (approve) of the run",
-            f"{full['publish']['seconds']:.2f} s, {full['publish']['queries']:,} queries",
-        ),
-        (
-            "publication of the period graded again, without grade policies",
-            _publication_figures(figures["policies"], "without"),
-        ),
-        (
-            "  with grade policies changing every customer's terms (worst case)",
-            _publication_figures(figures["policies"], "every customer"),
-        ),
-        (
-            "  with grade policies, grade B's credit limit changed",
-            _publication_figures(figures["policies"], "one grade"),
-        ),
-        (
-            "full run: SQL queries",
-            f"{full['queries']:,} ({1000 * full['queries'] / customers:.1f} per 1,000 customers)",
-        ),
-        (
-            "full run: compute alone",
-            f"{full['compute_seconds']:.2f} s, {full['compute_queries']:,} queries",
-        ),
-        *(
-            (
-                f"what-if preview over all customers ({name}): time, queries",
-                f"{preview['seconds']:.2f} s ({preview['seconds'] / full['compute_seconds']:.2f}"
-                f" × compute), {preview['queries']:,} queries; {preview['changed']:,} of "
-                f"{preview['customers']:,} would change grade; "
-                f"{'WROTE' if preview['wrote'] else 'wrote nothing'}",
-            )
-            for name, preview in (
-                ("standard scheme", figures["preview"]),
-                ("RFM preset", figures["preview_rfm"]),
-            )
-        ),
-        (
-            "full run: peak memory of the process",
-            f"{full['peak_mb']:.0f} MB (before the run: {full['peak_before_mb']:.0f} MB)",
-        ),
-        (
-            "Excel export of the run (manager): time, peak memory above the process",
-            f"{figures['export']['seconds']:.2f} s, {figures['export']['queries']} queries, "
-            f"{figures['export']['extra_mb']:.0f} MB"
-            f"{'' if figures['export']['peak_reset'] else ' (upper bound)'}, "
-            f"file {figures['export']['file_mb']:.1f} MB",
-        ),
-        ("floor: one grouped SQL statement", f"{floor['seconds']:.2f} s"),
-        ("ratio run / floor", f"{full['seconds'] / floor['seconds']:.1f}"),
-        (
-            "run = floor, customers checked / mismatches",
-            f"{figures['checked']} / {figures['mismatches']}",
-        ),
-        (
-            "same run by a manager without sales or accounting rights: mismatches",
-            f"{figures['other_user_mismatches']}",
-        ),
-        ("one customer on demand", f"{single['seconds']:.3f} s, {single['queries']} queries"),
-        (
-            "customers list, 80 rows with grades",
-            f"{figures['list']['queries']} queries ({figures['list_20']['queries']} for 20 rows)",
-        ),
-        ("customer form with its Grading page", f"{figures['form']['queries']} queries"),
-        (
-            "scheduled action: batches / slowest batch",
-            f"{cron['batches']} / {cron['slowest']:.2f} s",
-        ),
-        ("scheduled action: total", f"{cron['seconds']:.2f} s, {cron['queries']:,} queries"),
-        (
-            "daily visit action: customers owing visits / behind",
-            f"{visits['rows']:,} / {visits['behind']:,}",
-        ),
-        (
-            "daily visit action: overview + reminders",
-            f"{visits['seconds']:.2f} s, {visits['queries']:,} queries "
-            f"(next day, reminders open: {visits['again_seconds']:.2f} s)",
-        ),
-        (
-            "dashboard: every figure read by a manager (slowest figure)",
-            f"{figures['dashboard']['total']:.2f} s, {figures['dashboard']['queries']} queries "
-            f"({max(_dashboard_figures(figures['dashboard']).items(), key=lambda i: i[1])[0]}: "
-            f"{max(_dashboard_figures(figures['dashboard']).values()):.2f} s)",
-        ),
-    ]
-    width = max(len(label) for label, _value in rows)
-    print()
-    print(f"customer_grading benchmark — {args.customers:,} customers")
-    print("-" * (width + 40))
-    for label, value in rows:
-        print(f"{label:<{width}}  {value}")
-    print(
-        "dashboard figures:",
-        ", ".join(
-            f"{name} {sec:.2f} s" for name, sec in _dashboard_figures(figures["dashboard"]).items()
-        ),
-    )
-    if figures["mismatch_examples"]:
-        print("mismatch examples:", figures["mismatch_examples"])
 
 
 def main():
