@@ -1,5 +1,6 @@
 from . import (
     customer_grading_appeal,
+    customer_grading_appeal_notice,
     customer_grading_blacklist,
     customer_grading_contract,
     customer_grading_contract_reminder,

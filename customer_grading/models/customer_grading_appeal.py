@@ -1,18 +1,14 @@
 from collections import Counter
 from datetime import timedelta
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.osv import expression
-from odoo.tools import SQL, format_date, plaintext2html
+from odoo.tools import SQL, format_date
 from odoo.tools.sql import index_exists
 
 from .customer_grading_run import HISTORY_STATES
 
 GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
-DECIDE_ACTIVITY = "customer_grading.mail_activity_type_appeal_decide"
 
 # An appeal is open until a grading manager decides it; a grade has one open appeal.
 OPEN_STATES = ("draft", "submitted")
@@ -424,9 +420,10 @@ class CustomerGradingAppeal(models.Model):
             self._check_appealable(appeal.result_id)
         self._check_request()
         now = fields.Datetime.now()
+        Notice = self.env["customer.grading.appeal.notice"]
         for appeal in self:
             # scheduled while the draft is still the appellant's to follow and assign
-            appeal._schedule_decision()
+            Notice._schedule_decision(appeal)
             appeal._write_workflow(
                 {
                     "state": "submitted",
@@ -475,7 +472,7 @@ class CustomerGradingAppeal(models.Model):
                 # kept if the period is graded again; the next period grades normally
                 until=appeal.run_id.date_to,
             )
-        self._close_decided()
+        self.env["customer.grading.appeal.notice"]._close_decided(self)
         return True
 
     def action_reject(self):
@@ -489,7 +486,7 @@ class CustomerGradingAppeal(models.Model):
                 "date_decided": fields.Datetime.now(),
             }
         )
-        self._close_decided()
+        self.env["customer.grading.appeal.notice"]._close_decided(self)
         return True
 
     def _check_decision(self):
@@ -514,169 +511,10 @@ class CustomerGradingAppeal(models.Model):
         self.sudo().write(vals)
 
     # ------------------------------------------------------------------
-    # Activities and notifications
-    # ------------------------------------------------------------------
-
-    def _schedule_decision(self):
-        """One activity for the customer's grading manager in the appeal's
-        company, never the appellant, due when the appeal should be decided."""
-        self.ensure_one()
-        company = self.company_id
-        decider = company._grading_manager_for(self.partner_id, exclude=self.user_id)
-        if decider:  # in the decider's language, as the type's summary is copied
-            self.with_context(lang=decider.lang).activity_schedule(
-                DECIDE_ACTIVITY,
-                date_deadline=company._grading_today()
-                + timedelta(days=company.grading_appeal_decision_days),
-                user_id=decider.id,
-            )
-
-    def _close_decided(self):
-        """The decision in each appeal's chatter (a note: the followers are
-        not notified), its activities done, and the decision once to the
-        appellant."""
-        for appeal in self:
-            appeal.message_post(
-                body=plaintext2html(appeal._decision_summary()), subtype_xmlid="mail.mt_note"
-            )
-            appeal.activity_ids.action_feedback()
-            appeal._notify_appellant()
-
-    def _decision_summary(self):
-        """The decision in one text, in the language of ``self``'s context."""
-        self.ensure_one()
-        _ = self.env._
-        if self.state == "accepted":
-            line = _(
-                "Appeal accepted: the grade of %(customer)s in %(run)s goes from %(old)s to "
-                "%(new)s.",
-                customer=self.partner_id.display_name,
-                run=self.run_id.display_name,
-                old=self._grade_label(self.level_id),
-                new=self._grade_label(self.decided_level_id),
-            )
-        else:
-            line = _(
-                "Appeal rejected: %(customer)s keeps grade %(grade)s in %(run)s.",
-                customer=self.partner_id.display_name,
-                grade=self._grade_label(self.result_id.level_id),
-                run=self.run_id.display_name,
-            )
-        return _("%(line)s\nDecision: %(decision)s", line=line, decision=self.decision.strip())
-
-    def _grade_label(self, level):
-        return f"{level.code} ({level.name})" if level else self.env._("insufficient data")
-
-    def _notify_appellant(self):
-        """Notify the appellant of the decision, once, in their language."""
-        self.ensure_one()
-        appellant = self.user_id
-        in_their_language = self.with_context(lang=appellant.lang)
-        _ = in_their_language.env._
-        if self.state == "accepted":
-            subject = _("Your appeal %(appeal)s is accepted", appeal=self.name)
-        else:
-            subject = _("Your appeal %(appeal)s is rejected", appeal=self.name)
-        in_their_language.message_notify(
-            partner_ids=appellant.partner_id.ids,
-            subject=subject,
-            body=plaintext2html(in_their_language._decision_summary()),
-        )
-
-    # ------------------------------------------------------------------
-    # Escalation
+    # Scheduled action
     # ------------------------------------------------------------------
 
     @api.model
     def _cron_escalate_appeals(self, limit=500):
-        """Escalate once, to their company's grading managers, the appeals
-        submitted longer ago than the company's decision time and still not
-        decided: one search, then one notification per manager listing their
-        company's overdue appeals (never their own). Handles up to ``limit``
-        appeals, and reports the rest to the scheduler."""
-        # every company's appeals, whoever runs the action
-        Appeal = self.sudo()
-        now = fields.Datetime.now()
-        companies = self.env["res.company"].sudo().search([])
-        domain = [
-            ("state", "=", "submitted"),
-            ("is_escalated", "=", False),
-            *expression.OR(
-                [
-                    ("company_id", "=", company.id),
-                    (
-                        "date_submitted",
-                        "<=",
-                        now - timedelta(days=company.grading_appeal_decision_days),
-                    ),
-                ]
-                for company in companies
-            ),
-        ]
-        overdue = Appeal.search(domain, order="date_submitted, id", limit=limit)
-        if not overdue:
-            return
-        overdue.write({"is_escalated": True, "date_escalated": now})
-        overdue._message_log_batch(
-            bodies={
-                appeal.id: self.env._(
-                    "Not decided within %(days)s days: escalated to the grading managers of "
-                    "%(company)s.",
-                    days=appeal.company_id.grading_appeal_decision_days,
-                    company=appeal.company_id.name,
-                )
-                for appeal in overdue
-            }
-        )
-        for company, appeals in overdue.grouped("company_id").items():
-            for manager in company._grading_managers():
-                theirs = appeals.filtered(lambda appeal, m=manager: appeal.user_id != m)
-                if theirs:
-                    theirs._notify_escalation(manager, company)
-        remaining = Appeal.search_count(domain)
-        if remaining:
-            self.env["ir.cron"]._notify_progress(done=len(overdue), remaining=remaining)
-
-    def _notify_escalation(self, manager, company):
-        """One notification to ``manager``, in their language, listing the
-        overdue appeals ``self`` of ``company``."""
-        in_their_language = self.with_context(lang=manager.lang)
-        _ = in_their_language.env._
-        lines = Markup("").join(
-            Markup("<li>%s</li>")
-            % Markup(" – ").join(
-                [
-                    appeal._get_html_link(title=appeal.name),
-                    appeal.partner_id.display_name,
-                    _(
-                        "filed by %(user)s, submitted on %(date)s",
-                        user=appeal.user_id.name,
-                        date=format_date(
-                            in_their_language.env,
-                            fields.Datetime.context_timestamp(
-                                in_their_language.with_context(
-                                    tz=manager.tz or company._grading_tz()
-                                ),
-                                appeal.date_submitted,
-                            ),
-                        ),
-                    ),
-                ]
-            )
-            for appeal in in_their_language
-        )
-        body = Markup("<p>%s</p><ul>%s</ul>") % (
-            _(
-                "%(count)s appeals of %(company)s were not decided within %(days)s days: "
-                "decide them or see that they are decided.",
-                count=len(self),
-                company=company.name,
-                days=company.grading_appeal_decision_days,
-            ),
-            lines,
-        )
-        in_their_language.browse().message_notify(
-            partner_ids=manager.partner_id.ids,
-            subject=_("Appeals to decide: %(count)s overdue", count=len(self)),
-            body=body,
-        )
+        """Scheduled action: escalate the overdue appeals (see the notice model)."""
+        return self.env["customer.grading.appeal.notice"]._escalate_overdue(limit=limit)
