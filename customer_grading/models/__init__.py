@@ -11,6 +11,7 @@ from . import (
     customer_grading_indicator_option,
     customer_grading_level,
     customer_grading_measure,
+    customer_grading_partner_flags,
     customer_grading_policy,
     customer_grading_preview,
     customer_grading_preview_line,

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
@@ -322,6 +324,107 @@ class CustomerGradingBlacklist(models.Model):
     @api.model
     def _reason_label(self, reason):
         return dict(self._fields["reason"]._description_selection(self.env)).get(reason, "")
+
+    # ------------------------------------------------------------------
+    # Admission check of partners
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _partner_keys(self, partner):
+        """``{key field: {keys}}`` of ``partner``'s name, tax id, emails and
+        phones, read in its country, else its company's, else the current one's."""
+        country = partner.country_id or partner.company_id.country_id or self.env.company.country_id
+        return blacklist_keys.keys(
+            partner.name, partner.vat, partner.email, (partner.phone, partner.mobile), country.code
+        )
+
+    @api.model
+    def _partner_companies(self, partner):
+        """The companies whose entries ``partner`` is checked against: those
+        the user works in, and of them the partner's own if it has one. Only
+        their users read the partner, hence the entry named on it."""
+        companies = self.env.companies
+        return companies & partner.company_id if partner.company_id else companies
+
+    @api.model
+    def _partner_matches(self, partner, entries):
+        """The entries of ``entries`` ``partner`` matches, and on which keys."""
+        keys = self._partner_keys(partner)
+        customer = partner.commercial_partner_id._origin
+        companies = self._partner_companies(partner)
+        matches = {}
+        for entry in entries:
+            if entry.company_id not in companies:
+                continue
+            if entry.partner_id and entry.partner_id == customer:
+                continue  # the blacklisted customer itself: flagged as such
+            fields_matched = [field for field, values in keys.items() if entry[field] in values]
+            if fields_matched:
+                matches[entry] = fields_matched
+        return matches
+
+    @api.model
+    def _key_labels(self, fields_matched):
+        labels = {
+            "name_key": self.env._("name"),
+            "vat_key": self.env._("tax id"),
+            "email_key": self.env._("email"),
+            "phone_key": self.env._("phone"),
+        }
+        return ", ".join(labels[field] for field in fields_matched)
+
+    @api.model
+    def _check_admission(self, partners):
+        """Record on each of ``partners``, per company, the active entry of
+        that company it matches, and note the match in the entry's chatter:
+        the entry is named only where its company's users read it, never in
+        the partner's chatter, which every employee of every company reads.
+        One indexed lookup for the whole batch."""
+        wanted = defaultdict(set)
+        for partner in partners:
+            for field, keys in self._partner_keys(partner).items():
+                wanted[field] |= keys
+        entries = self._matching(self.env.companies, wanted)
+        for partner in partners:
+            matches = self._partner_matches(partner, entries)
+            for company in self.env.companies:
+                entry = next(
+                    (match for match in matches if match.company_id == company), self.browse()
+                )
+                # recorded whoever edits the partner, grading user or not
+                partner_sudo = partner.sudo().with_company(company)
+                if entry == partner_sudo.grading_blacklist_match_id:
+                    continue
+                partner_sudo.grading_blacklist_match_id = entry
+                if entry:
+                    entry.sudo()._message_log(
+                        body=self.env._(
+                            "Admission check: %(partner)s matches this entry on its %(keys)s.",
+                            partner=partner.display_name,
+                            keys=self._key_labels(matches[entry]),
+                        )
+                    )
+
+    @api.model
+    def _admission_warning(self, partner):
+        """The warning of ``partner``'s form when it matches an active entry."""
+        entries = self._matching(self._partner_companies(partner), self._partner_keys(partner))
+        matches = self._partner_matches(partner, entries)
+        if not matches:
+            return None
+        entry, fields_matched = next(iter(matches.items()))
+        return {
+            "warning": {
+                "title": self.env._("Blacklisted company?"),
+                "message": self.env._(
+                    "Admission check: this partner matches the blacklist entry %(entry)s "
+                    "(%(reason)s) on its %(keys)s.",
+                    entry=entry.name,
+                    reason=entry._reason_label(entry.reason),
+                    keys=self._key_labels(fields_matched),
+                ),
+            }
+        }
 
 
 def _linked_ids(value):

@@ -289,13 +289,13 @@ class CustomerGradingRun(models.Model):
         """The results, of runs of one company, whose grade requires a contract
         (``check`` "contract") or a key-account manager ("kam") that the
         customer lacks in that company."""
-        Partner = self.env["res.partner"].with_company(self.company_id[:1])
+        company = self.company_id[:1]
+        Flags = self.env["customer.grading.partner.flags"].with_company(company)
         if check == "contract":
-            return Partner._grading_contract_missing_domain("level_id", "partner_id")
-        levels = Partner._grading_levels_requiring([("key_account_required", "=", True)])
-        unmanaged = (
-            Partner.sudo().with_context(active_test=False)._search(Partner._grading_no_kam_domain())
-        )
+            return Flags._contract_missing_domain("level_id", "partner_id")
+        levels = Flags._levels_requiring([("key_account_required", "=", True)])
+        Partner = self.env["res.partner"].with_company(company)
+        unmanaged = Partner.sudo().with_context(active_test=False)._search(Flags._no_kam_domain())
         return [("level_id", "in", levels), ("partner_id", "in", unmanaged)]
 
     def _distribution_label(self, per_level):

@@ -1,9 +1,6 @@
-from collections import defaultdict
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..tools import blacklist_keys
 from .customer_grading_blacklist import REASONS
 from .customer_grading_visit import GROUP_MANAGER
 
@@ -321,18 +318,16 @@ class ResPartner(models.Model):
     @api.depends("grading_level_id")
     def _compute_grading_contract_missing(self):
         saved = self._origin.filtered("id")
-        missing = self.with_context(active_test=False).search(
-            [("id", "in", saved.ids), *self._grading_contract_missing_domain()]
-        )
+        domain = self.env["customer.grading.partner.flags"]._contract_missing_domain()
+        missing = self.with_context(active_test=False).search([("id", "in", saved.ids), *domain])
         for partner in self:
             partner.grading_contract_missing = partner._origin in missing
 
     def _search_grading_contract_missing(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on missing contracts."))
-        return self._grading_flag_domain(
-            self._grading_contract_missing_domain(), (operator == "=") == value
-        )
+        Flags = self.env["customer.grading.partner.flags"]
+        return Flags._flag_domain(Flags._contract_missing_domain(), (operator == "=") == value)
 
     @api.depends_context("company")
     @api.depends("grading_level_id", "user_id")
@@ -347,59 +342,12 @@ class ResPartner(models.Model):
     def _search_grading_kam_missing(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on key-account managers."))
-        levels = self._grading_levels_requiring([("key_account_required", "=", True)])
-        return self._grading_flag_domain(
-            [("grading_level_id", "in", levels), *self._grading_no_kam_domain()],
+        Flags = self.env["customer.grading.partner.flags"]
+        levels = Flags._levels_requiring([("key_account_required", "=", True)])
+        return Flags._flag_domain(
+            [("grading_level_id", "in", levels), *Flags._no_kam_domain()],
             (operator == "=") == value,
         )
-
-    def _grading_flag_domain(self, domain, positive):
-        """``domain`` when searching the flagged customers, else its complement."""
-        if positive:
-            return domain
-        return [("id", "not in", self.sudo().with_context(active_test=False)._search(domain))]
-
-    @api.model
-    def _grading_levels_requiring(self, domain):
-        """The grades (archived ones too: a customer keeps an archived grade
-        until the next run) matching ``domain``, as a subquery."""
-        return (
-            self.env["customer.grading.level"]
-            .sudo()
-            .with_context(active_test=False)
-            ._search(domain)
-        )
-
-    @api.model
-    def _grading_contract_missing_domain(self, level_field="grading_level_id", partner_field="id"):
-        """Customers whose grade requires a contract and who have no contract in
-        force in the current company; on another model, the records whose
-        ``partner_field`` is such a customer graded ``level_field``."""
-        company = self.env.company
-        levels = self._grading_levels_requiring([("contract_required", "=", "required")])
-        in_force = self.env["customer.grading.contract"]._in_force_query(company)
-        return [(level_field, "in", levels), (partner_field, "not in", in_force)]
-
-    @api.model
-    def _grading_no_kam_domain(self):
-        """Customers without a key-account manager in the current company: no
-        salesperson, or an archived one, a portal user, or one who does not
-        work in the company."""
-        unfit = (
-            self.env["res.users"]
-            .sudo()
-            .with_context(active_test=False)
-            ._search(
-                [
-                    "|",
-                    "|",
-                    ("active", "=", False),
-                    ("share", "=", True),
-                    ("company_ids", "not in", self.env.company.ids),
-                ]
-            )
-        )
-        return ["|", ("user_id", "=", False), ("user_id", "in", unfit)]
 
     @api.depends_context("company")
     @api.depends("commercial_partner_id")
@@ -475,104 +423,12 @@ class ResPartner(models.Model):
             return leader
         return leader.browse()
 
-    # ------------------------------------------------------------------
-    # Blacklist admission check
-    # ------------------------------------------------------------------
-
-    def _blacklist_keys(self):
-        """``{key field: {keys}}`` of this partner's name, tax id, emails and
-        phones, read in its country, else its company's, else the current one's."""
-        country = self.country_id or self.company_id.country_id or self.env.company.country_id
-        return blacklist_keys.keys(
-            self.name, self.vat, self.email, (self.phone, self.mobile), country.code
-        )
-
-    def _blacklist_companies(self):
-        """The companies whose entries this partner is checked against: those
-        the user works in, and of them the partner's own if it has one. Only
-        their users read the partner, hence the entry named on it."""
-        companies = self.env.companies
-        return companies & self.company_id if self.company_id else companies
-
-    def _blacklist_matches(self, entries):
-        """The entries of ``entries`` this partner matches, and on which keys."""
-        keys = self._blacklist_keys()
-        customer = self.commercial_partner_id._origin
-        companies = self._blacklist_companies()
-        matches = {}
-        for entry in entries:
-            if entry.company_id not in companies:
-                continue
-            if entry.partner_id and entry.partner_id == customer:
-                continue  # the blacklisted customer itself: flagged as such
-            fields_matched = [field for field, values in keys.items() if entry[field] in values]
-            if fields_matched:
-                matches[entry] = fields_matched
-        return matches
-
-    def _blacklist_match_message(self, entry, fields_matched):
-        return self.env._(
-            "Admission check: this partner matches the blacklist entry %(entry)s "
-            "(%(reason)s) on its %(keys)s.",
-            entry=entry.name,
-            reason=entry._reason_label(entry.reason),
-            keys=self._blacklist_key_labels(fields_matched),
-        )
-
-    def _blacklist_key_labels(self, fields_matched):
-        labels = {
-            "name_key": self.env._("name"),
-            "vat_key": self.env._("tax id"),
-            "email_key": self.env._("email"),
-            "phone_key": self.env._("phone"),
-        }
-        return ", ".join(labels[field] for field in fields_matched)
-
     def _check_blacklist_admission(self):
-        """Record on each partner, per company, the active blacklist entry of
-        that company it matches, and note the match in the entry's chatter:
-        the entry is named only where its company's users read it, never in
-        the partner's chatter, which every employee of every company reads.
-        One indexed lookup for the whole batch."""
-        wanted = defaultdict(set)
-        for partner in self:
-            for field, keys in partner._blacklist_keys().items():
-                wanted[field] |= keys
-        Blacklist = self.env["customer.grading.blacklist"]
-        entries = Blacklist._matching(self.env.companies, wanted)
-        for partner in self:
-            matches = partner._blacklist_matches(entries)
-            for company in self.env.companies:
-                entry = next((match for match in matches if match.company_id == company), Blacklist)
-                # recorded whoever edits the partner, grading user or not
-                partner_sudo = partner.sudo().with_company(company)
-                if entry == partner_sudo.grading_blacklist_match_id:
-                    continue
-                partner_sudo.grading_blacklist_match_id = entry
-                if entry:
-                    entry.sudo()._message_log(
-                        body=self.env._(
-                            "Admission check: %(partner)s matches this entry on its %(keys)s.",
-                            partner=partner.display_name,
-                            keys=partner._blacklist_key_labels(matches[entry]),
-                        )
-                    )
+        self.env["customer.grading.blacklist"]._check_admission(self)
 
     @api.onchange("name", "vat", "email", "phone", "mobile", "country_id", "company_id")
     def _onchange_blacklist_admission(self):
-        entries = self.env["customer.grading.blacklist"]._matching(
-            self._blacklist_companies(), self._blacklist_keys()
-        )
-        matches = self._blacklist_matches(entries)
-        if matches:
-            entry, fields_matched = next(iter(matches.items()))
-            return {
-                "warning": {
-                    "title": self.env._("Blacklisted company?"),
-                    "message": self._blacklist_match_message(entry, fields_matched),
-                }
-            }
-        return None
+        return self.env["customer.grading.blacklist"]._admission_warning(self)
 
     def _write_grading_values(self, commands):
         """Apply one2many commands on manual values with the values' own rights."""
