@@ -1,4 +1,4 @@
-from collections import Counter, defaultdict
+from collections import Counter
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -370,7 +370,7 @@ class CustomerGradingRun(models.Model):
     def action_queue(self):
         """Compute in the background: the scheduled action goes batch by batch."""
         for run in self:
-            run._check_can_start()
+            self.env["customer.grading.computation"]._check_can_start(run)
         self._queue()
         return True
 
@@ -467,7 +467,7 @@ class CustomerGradingRun(models.Model):
         for run in self:
             if run.state not in ("computed", "cancel"):
                 raise UserError(self.env._("Only a computed or cancelled run goes back to draft."))
-        self._delete_results()
+        self.env["customer.grading.computation"]._delete_results(self)
         self.state = "draft"
         return True
 
@@ -639,14 +639,15 @@ class CustomerGradingRun(models.Model):
 
     def _process_step(self):
         self.ensure_one()
+        Computation = self.env["customer.grading.computation"]
         if self.state == "queued":
-            return self._start()
+            return Computation._start(self)
         if self.state == "computing":
-            if self._needs_rank_populations():
+            if Computation._needs_rank_populations(self):
                 # a step of its own: it reads the documents of every customer
-                self._gather_rank_populations()
+                Computation._gather_rank_populations(self)
                 return 1
-            return self._compute_step()
+            return Computation._compute_step(self)
         return self._apply_step()
 
     def _remaining_work(self):
@@ -678,67 +679,21 @@ class CustomerGradingRun(models.Model):
         return self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------------
-    # Computation: start, then grade (the engine) and store in batches
+    # Computation, in batches (see ``customer.grading.computation``)
     # ------------------------------------------------------------------
 
     def _state_label(self):
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
 
-    def _check_can_start(self):
-        self.ensure_one()
-        self.check_access("write")
-        self._check_not_history()
-        if self.state not in ("draft", "computed", "queued"):
-            raise UserError(
-                self.env._(
-                    "%(run)s is %(state)s; only a draft or computed run is computed.",
-                    run=self.display_name,
-                    state=self._state_label(),
-                )
-            )
-        self.scheme_id.sudo()._check_ready()
-
     def _start(self):
-        """Clear previous results and gather what the whole run shares: the
-        customers to grade and the company's margin (the populations of the
-        rank indicators are a step of their own, see :meth:`_gather_rank_populations`).
-        Returns the number of customers to grade.
-        """
+        """Start the computation; returns the number of customers to grade."""
         self.ensure_one()
-        self._check_can_start()
-        if self.progress or self.computed_date:  # results to clear
-            self._delete_results()
-        self.env.flush_all()
-        if self.is_partial:
-            partner_ids = sorted(self.partner_ids.commercial_partner_id.ids)
-        else:
-            partner_ids = self.env["customer.grading.engine"]._customers_to_grade(
-                self.company_id, self.date_from, self.date_to
-            )
-        self.total_margin = self.env["customer.grading.measure"]._company_margin(
-            self.company_id, self.date_from, self.date_to
-        )
-        self.write(
-            {
-                "state": "computing",
-                "partner_queue": partner_ids,
-                "progress": 0,
-                "applied_result_id": 0,
-                "rank_populations": False,
-            }
-        )
-        if not partner_ids:
-            self._finish_compute()
-        return len(partner_ids) or 1
+        return self.env["customer.grading.computation"]._start(self)
 
-    def _delete_results(self):
-        """Delete results never given to a customer (the run is not history)."""
-        self._check_not_history()
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL("DELETE FROM customer_grading_result WHERE run_id = ANY(%s)", list(self.ids))
-        )
-        self._invalidate_results()
+    def _compute_step(self, limit=None):
+        """Grade the next batch; returns the number of customers graded (0 once computed)."""
+        self.ensure_one()
+        return self.env["customer.grading.computation"]._compute_step(self, limit)
 
     def _batch_size(self):
         value = (
@@ -748,159 +703,11 @@ class CustomerGradingRun(models.Model):
         )
         return max(int(value), 1)
 
-    def _compute_step(self, limit=None):
-        """Grade the next batch of the queue; once it is empty, the run is computed.
-
-        Returns the number of customers graded (0 when the run is computed).
-        """
-        self.ensure_one()
-        if self._needs_rank_populations():
-            self._gather_rank_populations()
-        self.env.flush_all()
-        queue = self.partner_queue or []
-        batch = queue[self.progress : self.progress + (limit or self._batch_size())]
-        if batch:
-            self._compute_batch(batch)
-            self._invalidate_results()
-            self.progress += len(batch)
-        if self.progress >= len(queue):
-            self._finish_compute()
-        return len(batch)
-
-    def _compute_batch(self, partner_ids):
-        """Grade a batch of customers (see the engine) and store the results
-        with their breakdown: two INSERT statements, nothing updated later."""
-        # read once: each read of a Json field copies it
-        Engine = self.env["customer.grading.engine"]
-        populations = (
-            Engine._reference_populations(self.company_id, self.scheme_id, partner_ids)
-            if self.is_partial
-            else self.rank_populations
-        ) or {}
-        grades = Engine._grade_customers(
-            self.company_id,
-            self.scheme_id,
-            self.date_from,
-            self.date_to,
-            self.total_margin,
-            partner_ids,
-            populations,
-            among_themselves=not self.is_partial,
-        )
-        held = self._held_demotions(grades)
-        rows = []
-        for partner_id, previous, insufficient, blacklisted, total, level, trend, _lines in grades:
-            kept = held.get(partner_id)
-            rows.append(
-                (
-                    partner_id,
-                    previous,
-                    insufficient,
-                    blacklisted,
-                    total,
-                    kept or level,
-                    "same" if kept else trend,
-                    level,
-                    bool(kept),
-                )
-            )
-        Result = self.env["customer.grading.result"]
-        result_ids = Result._insert_results(self, rows)
-        Result._insert_lines(
-            [(result_ids[grade[0]], *line) for grade in grades for line in grade[7]]
-        )
-
-    def _held_demotions(self, grades):
-        """``{partner: grade kept}`` for the customers of ``grades`` (as the
-        engine gives them) whose grade goes down while their grade in force
-        asks for more periods below its threshold first (its demotion
-        periods): the demotion waits until this run and the full runs
-        published before it all scored below. One query, only when a grade of
-        the scheme asks for more than one period."""
-        levels = self.scheme_id.sudo().level_ids
-        waiting = {level.id: level for level in levels if level.demotion_periods > 1}
-        candidates = {
-            partner_id: waiting[previous]
-            for partner_id, previous, _insufficient, blacklisted, _total, level, _trend, _lines in (
-                grades
-            )
-            if previous in waiting
-            and level
-            and not blacklisted
-            and levels.browse(level).min_score < waiting[previous].min_score
-        }
-        if not candidates:
-            return {}
-        periods = max(level.demotion_periods for level in candidates.values())
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT partner_id, score FROM (
-                    SELECT r.partner_id, r.score,
-                           ROW_NUMBER() OVER (PARTITION BY r.partner_id
-                                              ORDER BY run.date_to DESC, run.id DESC) AS n
-                      FROM customer_grading_result r
-                      JOIN customer_grading_run run ON run.id = r.run_id
-                     WHERE r.partner_id = ANY(%(partner_ids)s)
-                       AND run.company_id = %(company_id)s
-                       AND NOT run.is_partial
-                       AND run.state = 'applied'
-                       AND run.date_to < %(date_to)s
-                ) history
-                 WHERE n < %(periods)s
-              ORDER BY partner_id, n
-                """,
-                partner_ids=list(candidates),
-                company_id=self.company_id.id,
-                date_to=self.date_to,
-                periods=periods,
-            )
-        )
-        history = defaultdict(list)
-        for partner_id, score in self.env.cr.fetchall():
-            history[partner_id].append(score)
-        held = {}
-        for partner_id, level in candidates.items():
-            before = history[partner_id][: level.demotion_periods - 1]
-            if len(before) < level.demotion_periods - 1 or any(
-                score >= level.min_score for score in before
-            ):
-                held[partner_id] = level.id
-        return held
-
-    def _needs_rank_populations(self):
-        """A full run ranks its customers among themselves: before its first
-        batch, it gathers their values of the rank indicators."""
-        return (
-            not self.is_partial
-            and not self.rank_populations
-            and bool(self.env["customer.grading.engine"]._rank_specs(self.scheme_id))
-        )
-
-    def _gather_rank_populations(self):
-        """Store the populations the run's customers rank among (see the engine)."""
-        self.rank_populations = self.env["customer.grading.engine"]._rank_populations(
-            self.company_id,
-            self.scheme_id,
-            self.date_from,
-            self.date_to,
-            self.total_margin,
-            self.partner_queue or [],
-        )
-
     def _invalidate_results(self):
         """Forget what the cache holds of results: SQL has just written them."""
         self.env["customer.grading.result"].invalidate_model()
         self.env["customer.grading.result.line"].invalidate_model()
         self.invalidate_recordset(["result_ids"])
-
-    def _finish_compute(self):
-        """Computed: a scheduled run goes to review, or is published by the
-        next steps where the company publishes without review."""
-        self.write({"state": "computed", "computed_date": fields.Datetime.now()})
-        self.env["customer.grading.publication"]._submit_for_review(
-            self.filtered(lambda run: run.auto_apply and run.review_required)
-        )
 
     # ------------------------------------------------------------------
     # Application of the grades, in batches
