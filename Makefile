@@ -2,7 +2,7 @@
 PYTHON ?= python3
 DEVTOOL = $(PYTHON) scripts/devtool.py
 
-.PHONY: help demo demo-reset test bench check lint pot
+.PHONY: help demo demo-reset test bench check lint pot screenshots
 
 help:
 	@echo "make demo        create or refresh the demo database and serve it on http://localhost:8069"
@@ -12,6 +12,7 @@ help:
 	@echo "make check       check that Odoo 18 and PostgreSQL are reachable"
 	@echo "make lint        run the pre-commit checks (ruff, pylint-odoo, XML), offline"
 	@echo "make pot         regenerate customer_grading/i18n/customer_grading.pot"
+	@echo "make screenshots shoot the README's screenshots from the demo database (docs/screenshots/)"
 
 demo:
 	$(DEVTOOL) demo
@@ -33,3 +34,6 @@ lint:
 
 pot:
 	$(DEVTOOL) pot
+
+screenshots:
+	$(PYTHON) scripts/screenshots.py $(SCREENSHOTS_ARGS)
