@@ -65,15 +65,16 @@ def find_chromium():
 
 
 def check_python_modules():
+    """Playwright (requirements-dev.txt) and Pillow (which Odoo needs too)."""
     missing = [
-        f"{module} ({package})"
+        package
         for module, package in (("playwright", "playwright"), ("PIL", "Pillow"))
         if importlib.util.find_spec(module) is None
     ]
     if missing:
         fail(
-            f"{', '.join(missing)} missing in {sys.executable}.\n"
-            f"Install them with: {sys.executable} -m pip install -r requirements-dev.txt\n"
+            f"the Python package(s) {', '.join(missing)} missing in {sys.executable}.\n"
+            f"Install them with: {sys.executable} -m pip install {' '.join(missing)}\n"
             "(Playwright drives the system Chromium: no browser download is needed.)"
         )
 
