@@ -28,6 +28,7 @@ import devtool
 
 ROOT = devtool.ROOT
 OUTPUT = ROOT / "docs" / "screenshots"
+FAILED = ROOT / ".screenshots-failed.png"  # what the browser showed when a step failed
 LANGUAGES = {"en_US": "en", "zh_CN": "zh_CN"}  # language: folder
 LOGIN = PASSWORD = "admin"
 WIDTH, HEIGHT = 1400, 900
@@ -239,6 +240,7 @@ class Camera:
         self.page = page
         self.base_url = base_url
         self.folder = folder
+        self.last = None  # the last screenshot taken
         # Odoo keeps its bus open, so "network idle" never comes: count the other requests
         self.pending = set()
         page.on("request", self._started)
@@ -287,7 +289,8 @@ class Camera:
         else:
             self._shoot_part(path, top, bottom)
         optimise(path)
-        info(f"  {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KB)")
+        self.last = path.name
+        info(f"  {os.path.relpath(path)} ({path.stat().st_size // 1024} KB)")
         return path
 
     def _shoot_part(self, path, top, bottom):
@@ -374,9 +377,11 @@ def shoot_all(camera, records):
 
 
 def shoot_language(browser, server, records, lang, output):
+    from playwright.sync_api import Error as PlaywrightError  # noqa: PLC0415
+
     folder = output / LANGUAGES[lang]
     folder.mkdir(parents=True, exist_ok=True)
-    info(f"{lang}: shooting into {folder.relative_to(ROOT)}")
+    info(f"{lang}: shooting into {os.path.relpath(folder)}")
     server.rpc("res.users", "write", [server._uid], {"lang": lang})
     context = browser.new_context(
         viewport={"width": WIDTH, "height": HEIGHT},
@@ -386,15 +391,24 @@ def shoot_language(browser, server, records, lang, output):
     )
     # the browser's today is the server's (the demo's dates are UTC dates)
     today = datetime.datetime.now(datetime.timezone.utc).date()
-    context.clock.install(time=datetime.datetime(today.year, today.month, today.day, 4))
+    noon = datetime.datetime(*today.timetuple()[:3], 4, tzinfo=datetime.timezone.utc)
+    context.clock.install(time=noon)
+    page = context.new_page()
+    camera = Camera(page, server.url, folder)
     try:
-        page = context.new_page()
         page.goto(f"{server.url}/web/login")
         page.fill("input[name='login']", LOGIN)
         page.fill("input[name='password']", PASSWORD)
         page.locator("form.oe_login_form button[type='submit']").click()
         page.wait_for_url("**/odoo**", timeout=60_000)
-        shoot_all(Camera(page, server.url, folder), records)
+        shoot_all(camera, records)
+    except PlaywrightError as error:
+        page.screenshot(path=str(FAILED))
+        fail(
+            f"{lang}: a screen did not show as expected after {camera.last or 'the login'}: "
+            f"{error.message.splitlines()[0]}\nThe browser showed {FAILED.name}; "
+            "Odoo's log is .screenshots-odoo.log."
+        )
     finally:
         context.close()
 
@@ -430,7 +444,7 @@ def main():
             server.rpc("res.users", "write", [server._uid], {"lang": original})
     large = [p for p in args.output.rglob("*.png") if p.stat().st_size > MAX_BYTES]
     for path in large:
-        info(f"larger than {MAX_BYTES // 1000} KB: {path.relative_to(ROOT)}")
+        info(f"larger than {MAX_BYTES // 1000} KB: {os.path.relpath(path)}")
     info(f"done in {time.monotonic() - started:.0f} s")
 
 
