@@ -281,17 +281,24 @@ class Camera:
     def shoot(self, name, bottom=None, top=None):
         """Save the screen as ``name``.png. With ``bottom``, the screen ends
         below that element; with ``top``, it shows the navigation bar and the
-        control panel, then the page from that element on."""
-        path = self.folder / f"{name}.png"
+        control panel, then the page from that element on. A screen that looks
+        the same as the file already there leaves the file as it is."""
+        final = self.folder / f"{name}.png"
+        path = final.with_suffix(".new.png")
         self.page.mouse.move(WIDTH - 1, HEIGHT - 1)  # no tooltip
         if not (top or bottom):
             self.page.screenshot(path=str(path), animations="disabled", caret="hide")
         else:
             self._shoot_part(path, top, bottom)
         optimise(path)
-        self.last = path.name
-        info(f"  {os.path.relpath(path)} ({path.stat().st_size // 1024} KB)")
-        return path
+        self.last = final.name
+        if final.exists() and looks_the_same(path, final):
+            path.unlink()
+            info(f"  {os.path.relpath(final)} (unchanged)")
+        else:
+            path.replace(final)
+            info(f"  {os.path.relpath(final)} ({final.stat().st_size // 1024} KB)")
+        return final
 
     def _shoot_part(self, path, top, bottom):
         from PIL import Image  # noqa: PLC0415
@@ -324,6 +331,18 @@ class Camera:
         if not box:
             fail(f"{selector} is not on the screen: the view changed?")
         return box
+
+
+def looks_the_same(new, old):
+    """Whether two PNGs differ by no more than rendering noise (colours
+    quantized a little differently, a few anti-aliased pixels)."""
+    from PIL import Image, ImageChops  # noqa: PLC0415
+
+    with Image.open(new) as first, Image.open(old) as second:
+        if first.size != second.size:
+            return False
+        difference = ImageChops.difference(first.convert("RGB"), second.convert("RGB"))
+        return sum(difference.convert("L").histogram()[24:]) <= 20
 
 
 def optimise(path):
