@@ -1,8 +1,9 @@
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
+from odoo.tools import format_date
 
 from ..tools import blacklist_keys
 
@@ -114,7 +115,8 @@ class CustomerGradingBlacklist(models.Model):
         string="In Force Since",
         copy=False,
         tracking=True,
-        help="The date the entry takes effect; today when approved without one.",
+        help="The date the entry takes effect: its approval day at the earliest, as an "
+        "entry blocks nothing before it is approved; the approval day when none is given.",
     )
     lifted_by_id = fields.Many2one(
         "res.users", string="Lifted By", readonly=True, copy=False, tracking=True
@@ -145,6 +147,18 @@ class CustomerGradingBlacklist(models.Model):
             entry.vat_key = blacklist_keys.vat_key(entry.vat, country_code)
             entry.email_key = blacklist_keys.email_key(entry.email)
             entry.phone_key = blacklist_keys.phone_key(entry.phone, country_code)
+
+    @api.constrains("date_start", "date_approved")
+    def _check_date_start(self):
+        for entry in self:
+            if entry.date_start and entry.date_approved and entry.date_start < entry.date_approved:
+                raise ValidationError(
+                    self.env._(
+                        "%(entry)s cannot be in force before it was approved (%(date)s).",
+                        entry=entry.display_name,
+                        date=format_date(self.env, entry.date_approved),
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -215,7 +229,8 @@ class CustomerGradingBlacklist(models.Model):
                     "state": "active",
                     "approved_by_id": self.env.uid,
                     "date_approved": today,
-                    "date_start": entry.date_start or today,
+                    # a proposal dated in the past takes effect now
+                    "date_start": max(entry.date_start or today, today),
                 }
             )
         return True

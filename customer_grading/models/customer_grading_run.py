@@ -42,14 +42,15 @@ class CustomerGradingRun(models.Model):
 
     name = fields.Char(compute="_compute_name", store=True, precompute=True)
     period_label = fields.Char(
-        string="Period",
+        string="Quarter Graded",
         compute="_compute_period_label",
         store=True,
         precompute=True,
         readonly=False,
         required=True,
         tracking=True,
-        help="Name of the graded period, e.g. 2026 Q4.",
+        help="The quarter the run grades, e.g. 2026 Q3: by default the quarter in which its "
+        "reference window ends.",
     )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -65,14 +66,18 @@ class CustomerGradingRun(models.Model):
         tracking=True,
     )
     date_to = fields.Date(
-        string="Run Date",
+        string="Reference Window To",
         required=True,
-        default=fields.Date.context_today,
+        default=lambda self: self._default_date_to(),
         tracking=True,
-        help="Last day of the reference period.",
+        help="Last day of the reference window, normally the last day of the quarter "
+        "graded; by default that of the last quarter that ended.",
     )
     date_from = fields.Date(
-        string="Period Start",
+        string="Reference Window From",
+        help="First day of the reference window: the customers are graded on their figures "
+        "from this day to the window's last day, the company's reference period (Settings › "
+        "Customer Grading › Reference Period, 12 months by default).",
         compute="_compute_date_from",
         store=True,
         precompute=True,
@@ -198,6 +203,14 @@ class CustomerGradingRun(models.Model):
         "and who have no salesperson, or an archived one, or one who does not work in the "
         "run's company.",
     )
+
+    @api.model
+    def _default_date_to(self):
+        """The end of the last quarter that ended, in the company's time zone:
+        a quarter is graded once its figures are complete."""
+        company_id = self.env.context.get("default_company_id")
+        company = self.env["res.company"].browse(company_id) if company_id else self.env.company
+        return periods.last_ended_quarter(company._grading_today())[1]
 
     @api.depends("period_label", "is_partial", "partner_ids")
     def _compute_name(self):

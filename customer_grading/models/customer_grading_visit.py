@@ -2,6 +2,9 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_date
+
+from ..tools import periods
 
 GROUP_MANAGER = "customer_grading.group_customer_grading_manager"
 
@@ -128,7 +131,7 @@ class CustomerGradingVisit(models.Model):
         string="Overdue",
         compute="_compute_is_overdue",
         search="_search_is_overdue",
-        help="Planned for a past date and not marked done.",
+        help="Planned for a day that has passed and not marked done.",
     )
     user_can_edit = fields.Boolean(compute="_compute_user_rights")
     user_is_manager = fields.Boolean(compute="_compute_user_rights")
@@ -155,12 +158,22 @@ class CustomerGradingVisit(models.Model):
     )
 
     @api.depends("partner_id", "visit_date")
+    @api.depends_context("lang", "tz", "uid")
     def _compute_display_name(self):
+        """'Visit to <customer> – <day>', the day in the reader's time zone and
+        date format."""
         for visit in self:
-            day = visit.visit_day or (visit.visit_date and visit.visit_date.date())
-            visit.display_name = " – ".join(
-                part for part in (visit.partner_id.name, day and str(day)) if part
-            )
+            day = format_date(self.env, visit.visit_date) if visit.visit_date else ""
+            if visit.partner_id and day:
+                visit.display_name = self.env._(
+                    "Visit to %(customer)s – %(date)s", customer=visit.partner_id.name, date=day
+                )
+            elif visit.partner_id:
+                visit.display_name = self.env._(
+                    "Visit to %(customer)s", customer=visit.partner_id.name
+                )
+            else:
+                visit.display_name = day
 
     @api.depends("visit_date", "user_id.tz")
     def _compute_visit_day(self):
@@ -227,22 +240,24 @@ class CustomerGradingVisit(models.Model):
             visit.receivable_overdue = line.receivable_overdue
             visit.receivable_current_month = line.receivable_current_month
 
-    @api.depends("state", "visit_date")
-    @api.depends_context("uid")
+    @api.depends("state", "visit_day")
+    @api.depends_context("uid", "tz")
     def _compute_is_overdue(self):
-        now = fields.Datetime.now()
+        """A planned visit is overdue once its day has passed: not on the day
+        itself, and never once done."""
+        today = fields.Date.context_today(self)
         for visit in self:
             visit.is_overdue = (
-                visit.state == "planned" and bool(visit.visit_date) and visit.visit_date < now
+                visit.state == "planned" and bool(visit.visit_day) and visit.visit_day < today
             )
 
     def _search_is_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on overdue visits."))
-        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
         if (operator == "=") == value:
-            return [("state", "=", "planned"), ("visit_date", "<", now)]
-        return ["|", ("state", "!=", "planned"), ("visit_date", ">=", now)]
+            return [("state", "=", "planned"), ("visit_day", "<", today)]
+        return ["|", ("state", "!=", "planned"), ("visit_day", ">=", today)]
 
     @api.constrains("visit_date", "company_id")
     def _check_visit_date_ahead(self):
@@ -386,6 +401,18 @@ class CustomerGradingVisit(models.Model):
 
     def _is_manager(self):
         return self.env.su or self.env.user.has_group(GROUP_MANAGER)
+
+    @api.model
+    def _planned_slot(self):
+        """When a visit planned now is for by default: the next working day at
+        09:00 in the user's time zone; now when the company plans visits fewer
+        days ahead than that."""
+        now = fields.Datetime.now()
+        slot = periods.next_working_slot(now, self.env.context.get("tz") or self.env.user.tz)
+        days = self.env.company.grading_visit_max_days_ahead
+        if days and slot > now + timedelta(days=days):
+            return now
+        return slot
 
     def _check_manager(self):
         if not self._is_manager():

@@ -233,7 +233,8 @@ class CustomerGradingVisitCompliance(models.Model):
     def action_plan_visit(self):
         """A new planned visit to the row's customer, in the row's company."""
         self.ensure_one()
-        action = self.partner_id.action_grading_plan_visit()
+        # planned within the row's company's horizon
+        action = self.partner_id.with_company(self.company_id).action_grading_plan_visit()
         action["context"]["default_company_id"] = self.company_id.id
         return action
 

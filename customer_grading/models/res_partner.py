@@ -492,9 +492,11 @@ class ResPartner(models.Model):
         return action
 
     def action_grading_plan_visit(self):
-        """A new planned visit to this customer, with its address and contacts."""
+        """A new planned visit to this customer, with its address and contacts,
+        on the next working day (see customer.grading.visit._planned_slot)."""
         self.ensure_one()
         customer = self.commercial_partner_id
+        slot = self.env["customer.grading.visit"]._planned_slot()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Plan a Visit"),
@@ -503,6 +505,7 @@ class ResPartner(models.Model):
             "target": "current",
             "context": {
                 "default_partner_id": customer.id,
+                "default_visit_date": fields.Datetime.to_string(slot),
                 "default_attendee_ids": (self - customer).ids,
                 "default_planned_content": self.env._(
                     "Service satisfaction, logistics needs, competitors, business outlook."

@@ -24,6 +24,7 @@ from . import (
     test_security,
     test_visit,
     test_visit_compliance,
+    test_visit_planning,
     test_visit_report,
     test_xlsx_export,
 )

@@ -1,5 +1,5 @@
 import base64
-from datetime import date
+from datetime import date, timedelta
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -76,6 +76,34 @@ class TestBlacklist(GradingCase):
         with self.assertRefused(UserError, "never deleted"):
             entry.unlink()
         self.assertTrue(entry.exists())
+
+    def test_in_force_from_its_approval_at_the_earliest(self):
+        """An entry blocks from its approval: it cannot say it was in force before."""
+        today = date.today()
+        entry = self._propose(date_start=today - timedelta(days=40))
+        entry.with_user(self.manager).action_approve()
+        self.assertEqual((entry.date_approved, entry.date_start), (today, today))
+        with self.assertRefused(ValidationError, "in force before it was approved"):
+            entry.with_user(self.manager).write({"date_start": today - timedelta(days=1)})
+        self.assertEqual(entry.date_start, today)
+        # a manager importing the entries of a paper blacklist gives both dates
+        imported = (
+            self.env["customer.grading.blacklist"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "name": "Former Customer Ltd.",
+                    "reason": "fraud",
+                    "state": "active",
+                    "approved_by_id": self.admin.id,
+                    "date_approved": date(2025, 3, 1),
+                    "date_start": date(2025, 3, 1),
+                }
+            )
+        )
+        self.assertEqual(imported.date_start, date(2025, 3, 1))
+        with self.assertRefused(ValidationError, "in force before it was approved"):
+            imported.write({"date_start": date(2025, 2, 28)})
 
     def test_contact_orders_and_other_entry_points_are_blocked(self):
         confirmed = self._order(self.customer, date(2026, 9, 1))

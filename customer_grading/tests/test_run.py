@@ -5,7 +5,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import DATE_TO, GradingCase
 
@@ -340,6 +340,26 @@ class TestRun(GradingCase):
         self.company.grading_period_months = 6
         run_6 = self.env["customer.grading.run"].create({"date_to": "2026-06-30"})
         self.assertEqual(run_6.date_from, date(2026, 1, 1))
+
+    @freeze_time("2026-11-30 10:00:00")
+    def test_new_run_grades_the_last_ended_quarter(self):
+        """In November, a new run grades the third quarter, which has ended,
+        over the reference window that ends with it."""
+        form = Form(self.env["customer.grading.run"].with_user(self.manager))
+        self.assertEqual(form.date_to, date(2026, 9, 30))
+        self.assertEqual(form.period_label, "2026 Q3")
+        self.assertEqual(form.date_from, date(2025, 10, 1))
+        run = form.save()
+        self.assertEqual(run.name, "2026 Q3")
+
+    def test_run_period_labels_say_what_they_are(self):
+        Run = self.env["customer.grading.run"].with_user(self.manager)
+        described = Run.fields_get(["period_label", "date_from", "date_to"], ["string", "help"])
+        self.assertEqual(described["period_label"]["string"], "Quarter Graded")
+        self.assertRegex(described["date_from"]["help"], "reference window")
+        self.assertRegex(described["date_to"]["help"], "reference window")
+        arch = Run.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('string="Reference Window"', arch)
 
     def test_run_with_partner_ids_command(self):
         run = self.env["customer.grading.run"].create(

@@ -70,6 +70,21 @@ def day_start_utc(day, tz_name):
     return local.astimezone(pytz.utc).replace(tzinfo=None)
 
 
+def next_working_slot(moment, tz_name, hour=9):
+    """The naive UTC datetime of ``hour`` o'clock, in the time zone
+    ``tz_name`` (UTC when empty or unknown), on the first working day (Monday
+    to Friday) after the day of the naive UTC datetime ``moment`` there."""
+    day = local_day(moment, tz_name) + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    slot = datetime.combine(day, time(hour))
+    try:
+        zone = pytz.timezone(tz_name or "UTC")
+    except pytz.UnknownTimeZoneError:
+        return slot
+    return zone.localize(slot, is_dst=False).astimezone(pytz.utc).replace(tzinfo=None)
+
+
 def local_day(moment, tz_name):
     """The day, in the time zone ``tz_name`` (UTC when empty or unknown), of
     the naive UTC datetime ``moment``."""

@@ -423,7 +423,6 @@ class CustomerGradingDemo(models.AbstractModel):
                     "reason": "payment_default",
                     "description": "Four invoices overdue by more than 120 days; "
                     "reminders and the formal notice went unanswered.",
-                    "date_start": today - timedelta(days=40),
                 }
             ),
             "lifted": Blacklist.with_user(lifted.user_id or users[0]).create(
@@ -431,7 +430,6 @@ class CustomerGradingDemo(models.AbstractModel):
                     "partner_id": lifted.id,
                     "reason": "contract_breach",
                     "description": "Resold goods outside the agreed territory.",
-                    "date_start": today - timedelta(days=300),
                 }
             ),
             "outsider": Blacklist.with_user(manager).create(
@@ -453,8 +451,13 @@ class CustomerGradingDemo(models.AbstractModel):
                 "description": "Asks for ever longer payment terms; proposed for review.",
             }
         )
-        for entry in entries.values():
+        # approved some time ago, in force since the approval (never before it)
+        approved_days_ago = {"active": 40, "lifted": 300, "outsider": 0}
+        for key, entry in entries.items():
             entry.with_user(manager).action_approve()
+            if approved_days_ago[key]:
+                approved = today - timedelta(days=approved_days_ago[key])
+                entry.with_user(manager).write({"date_approved": approved, "date_start": approved})
         entries["lifted"].with_user(manager).write(
             {"lift_reason": "The dispute was settled; new distribution agreement signed."}
         )
