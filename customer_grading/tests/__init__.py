@@ -5,6 +5,7 @@ from . import (
     test_company_activities,
     test_company_settings,
     test_contract,
+    test_customer_tab,
     test_credit_policy,
     test_dashboard,
     test_evaluation_report,
