@@ -382,7 +382,7 @@ class CustomerGradingPublication(models.AbstractModel):
         # results are read-only to everyone: the notes are written as superuser
         Result = self.env["customer.grading.result"].sudo()
         result_ids = list(dict.fromkeys([row[4] for row in changes] + list(policy_changes)))
-        bodies = {result_id: "" for result_id in result_ids}
+        bodies = dict.fromkeys(result_ids, "")
         for result_id, policy_lines in policy_changes.items():
             bodies[result_id] = Markup("<br/>").join(
                 [self.env._("The grade's policy applied:"), *policy_lines]

@@ -133,8 +133,10 @@ class TestRun(GradingCase):
         self.assertEqual(big.trend, "down")
         run.action_apply()
         self.assertEqual(self.big.grading_level_id.code, "B")
-        grade = big.message_ids[0].sudo().tracking_value_ids.filtered(
-            lambda t: t.field_id.name == "level_id"
+        grade = (
+            big.message_ids[0]
+            .sudo()
+            .tracking_value_ids.filtered(lambda t: t.field_id.name == "level_id")
         )
         self.assertEqual((grade.old_value_char, grade.new_value_char), ("A", "B"))
         # not in the customer's chatter, which every employee of every company reads
