@@ -82,7 +82,7 @@ class CustomerGradingValue(models.Model):
     ]
 
     @api.depends("date", "company_id.grading_stale_after_days")
-    @api.depends_context("today")
+    @api.depends_context("today", "lang")
     def _compute_is_stale(self):
         today = fields.Date.context_today(self)
         for value in self:
