@@ -120,7 +120,7 @@ class CustomerGradingIndicator(models.Model):
         "(no manual entry, or a measure that cannot be computed, such as the "
         "growth of a customer without history).",
     )
-    unit = fields.Char(help="Unit of the raw value, shown beside it.")
+    unit = fields.Char(translate=True, help="Unit of the raw value, shown beside it.")
     description = fields.Text(translate=True)
 
     _sql_constraints = [

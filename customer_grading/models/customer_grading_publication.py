@@ -364,7 +364,12 @@ class CustomerGradingPublication(models.AbstractModel):
         read the note (the customer's chatter is read by every employee of
         every company). ``changes``: rows ``(partner id, old level id, new
         level id, score, result id)``; ``policy_changes``: ``{result id:
-        [change, …]}``. Returns nothing."""
+        [change, …]}``. Returns nothing.
+
+        A grade change is noted as tracking values (grade by its code, score,
+        insufficient data), whose labels each reader reads in their own
+        language; the policy's changes are words, written in the language of
+        whoever published."""
         policy_changes = policy_changes or {}
         if not changes and not policy_changes:
             return
@@ -373,25 +378,59 @@ class CustomerGradingPublication(models.AbstractModel):
             .sudo()
             .browse({level_id for row in changes for level_id in row[1:3] if level_id})
         )
-        names = {level.id: level.code for level in levels}
-        lines = defaultdict(list)
-        for _partner_id, old, new, score, result_id in changes:
-            lines[result_id].append(
-                self.env._(
-                    "Grade %(old)s → %(new)s (run %(run)s, score %(score)s).",
-                    old=names.get(old, "?"),
-                    new=names.get(new) or self.env._("insufficient data"),
-                    run=run.display_name,
-                    score=score,
-                )
-            )
-        for result_id, policy_lines in policy_changes.items():
-            lines[result_id].append(self.env._("The grade's policy applied:"))
-            lines[result_id].extend(policy_lines)
-        bodies = {
-            result_id: Markup("<br/>").join(result_lines)
-            for result_id, result_lines in lines.items()
-        }
+        codes = {level.id: level.code for level in levels}
         # results are read-only to everyone: the notes are written as superuser
-        results = self.env["customer.grading.result"].sudo().browse(list(bodies))
-        results._message_log_batch(bodies=bodies)
+        Result = self.env["customer.grading.result"].sudo()
+        result_ids = list(dict.fromkeys([row[4] for row in changes] + list(policy_changes)))
+        bodies = dict.fromkeys(result_ids, "")
+        for result_id, policy_lines in policy_changes.items():
+            bodies[result_id] = Markup("<br/>").join(
+                [self.env._("The grade's policy applied:"), *policy_lines]
+            )
+        messages = Result.browse(result_ids)._message_log_batch(bodies=bodies)
+        if changes:
+            message_of = {message.res_id: message.id for message in messages}
+            previous = {
+                result.id: result.previous_score
+                for result in Result.browse([row[4] for row in changes])
+            }
+            self.env["mail.tracking.value"].sudo().create(
+                [
+                    {**tracking, "mail_message_id": message_of[row[4]]}
+                    for row in changes
+                    for tracking in self._grade_change_trackings(row, codes, previous)
+                ]
+            )
+
+    @api.model
+    def _grade_change_trackings(self, row, codes, previous):
+        """The tracking values of one grade change ``(partner id, old level
+        id, new level id, score, result id)``: the grade (by its code, the
+        same in every language), the score (``previous``: ``{result id:
+        score in force before}``), and insufficient data."""
+        _partner_id, old, new, score, result_id = row
+        Fields = self.env["ir.model.fields"]
+        model = "customer.grading.result"
+        trackings = [
+            {
+                "field_id": Fields._get(model, "level_id").id,
+                "old_value_integer": old or 0,
+                "new_value_integer": new or 0,
+                "old_value_char": codes.get(old, ""),
+                "new_value_char": codes.get(new, ""),
+            },
+            {
+                "field_id": Fields._get(model, "score").id,
+                "old_value_float": previous[result_id],
+                "new_value_float": score,
+            },
+        ]
+        if not new:
+            trackings.append(
+                {
+                    "field_id": Fields._get(model, "is_insufficient").id,
+                    "old_value_integer": 0,
+                    "new_value_integer": 1,
+                }
+            )
+        return trackings

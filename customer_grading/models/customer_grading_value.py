@@ -1,8 +1,9 @@
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
+from odoo.tools import format_date
 
 
 class CustomerGradingValue(models.Model):
@@ -65,6 +66,12 @@ class CustomerGradingValue(models.Model):
         search="_search_is_stale",
         help="Not reviewed within the scheme's review interval.",
     )
+    stale_reason = fields.Char(
+        string="Review",
+        compute="_compute_is_stale",
+        help="Why the value is stale: the day it was last assessed and the company's review "
+        "interval.",
+    )
 
     _sql_constraints = [
         (
@@ -75,13 +82,18 @@ class CustomerGradingValue(models.Model):
     ]
 
     @api.depends("date", "company_id.grading_stale_after_days")
-    @api.depends_context("today")
+    @api.depends_context("today", "lang")
     def _compute_is_stale(self):
         today = fields.Date.context_today(self)
         for value in self:
             limit = value.company_id.grading_stale_after_days
             value.is_stale = bool(
                 value.date and limit and value.date < today - timedelta(days=limit)
+            )
+            value.stale_reason = value.is_stale and self.env._(
+                "Last updated %(date)s; review every %(days)s days",
+                date=format_date(self.env, value.date),
+                days=limit,
             )
 
     def _search_is_stale(self, operator, value):
@@ -143,10 +155,34 @@ class CustomerGradingValue(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._normalize_vals(vals)
-        return super().create(vals_list)
+        context = self.env.context
+        if context.get("tracking_disable") or context.get("mail_create_nolog"):
+            return super().create(vals_list)
+        # not mail's "… created" note, written in its author's language: the
+        # first values as tracking values, whose labels each reader reads in
+        # their own language
+        values = super(CustomerGradingValue, self.with_context(mail_create_nolog=True)).create(
+            vals_list
+        )
+        values = values.with_env(self.env)
+        values._log_initial_values()
+        return values
 
     def write(self, vals):
         return super().write(self._normalize_vals(dict(vals)))
+
+    def _log_initial_values(self):
+        """One note per new value with its first values as tracking values."""
+        fnames = sorted(self._track_get_fields())
+        infos = self.fields_get(fnames, attributes=("string", "type", "selection"))
+        Tracking = self.env["mail.tracking.value"]
+        for value in self:
+            trackings = [
+                Tracking._create_tracking_values(False, value[fname], fname, infos[fname], value)
+                for fname in fnames
+                if value[fname]
+            ]
+            value._message_log(tracking_value_ids=[Command.create(t) for t in trackings])
 
     def _normalize_vals(self, vals):
         """A value belongs to the commercial entity; a level gives its score."""

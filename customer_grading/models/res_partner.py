@@ -117,6 +117,13 @@ class ResPartner(models.Model):
     grading_scheme_id = fields.Many2one(
         "customer.grading.scheme", compute="_compute_grading_scheme_id", groups=GROUP_USER
     )
+    grading_next_run_date = fields.Date(
+        string="Next Grading Run",
+        compute="_compute_grading_next_run_date",
+        groups=GROUP_USER,
+        help="When the scheduled action grades the quarter that ended next: manual indicator "
+        "values count from that run on.",
+    )
     grading_has_stale_values = fields.Boolean(
         string="Stale Indicators",
         compute="_compute_grading_has_stale_values",
@@ -237,6 +244,17 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     def _compute_grading_scheme_id(self):
         self.grading_scheme_id = self.env.company.grading_scheme_id
+
+    @api.depends_context("tz")
+    def _compute_grading_next_run_date(self):
+        # the schedule of the quarterly grading, not who runs it: ir.cron is
+        # readable by administrators only
+        cron = self.env.ref("customer_grading.ir_cron_grade_quarter", raise_if_not_found=False)
+        cron = cron and cron.sudo()
+        next_call = cron.nextcall if cron and cron.active else False
+        self.grading_next_run_date = (
+            fields.Date.context_today(self, next_call) if next_call else False
+        )
 
     @api.depends("grading_value_ids.date")
     @api.depends_context("company")

@@ -6,6 +6,7 @@ from . import (
     test_company_settings,
     test_contract,
     test_credit_policy,
+    test_customer_tab,
     test_dashboard,
     test_evaluation_report,
     test_history,
