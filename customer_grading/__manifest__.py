@@ -55,6 +55,18 @@
         "views/customer_grading_menus.xml",
         "report/customer_evaluation_report.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "customer_grading/static/src/views/*.js",
+        ],
+        # Odoo's graph view is loaded lazily, and its patch with it
+        "web.assets_backend_lazy": [
+            "customer_grading/static/src/views/graph/*.js",
+        ],
+        "web.assets_tests": [
+            "customer_grading/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": True,
     "post_init_hook": "post_init_hook",

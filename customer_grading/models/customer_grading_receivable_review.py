@@ -19,9 +19,12 @@ OVERDUE_MONTHS = 3
 LINE_FIGURES = (
     "sales_last_month",
     "receivable_overdue",
+    "receivable_recent",
     "receivable_current_month",
     "receivable_total",
 )
+# The aging buckets of the open receivables, oldest first: they add up to the total.
+AGING_BUCKETS = ("receivable_overdue", "receivable_recent", "receivable_current_month")
 
 
 class CustomerGradingReceivableReview(models.Model):
@@ -75,6 +78,7 @@ class CustomerGradingReceivableReview(models.Model):
     date_reviewed = fields.Date(string="Reviewed On", readonly=True, copy=False)
     sales_last_month = fields.Monetary(string="Last Month's Sales", compute="_compute_totals")
     receivable_overdue = fields.Monetary(string="Receivables > 3 Months", compute="_compute_totals")
+    receivable_recent = fields.Monetary(string="Receivables ≤ 3 Months", compute="_compute_totals")
     receivable_current_month = fields.Monetary(
         string="Current Month Receivables", compute="_compute_totals"
     )
@@ -324,7 +328,7 @@ class CustomerGradingReceivableReview(models.Model):
                         "partner_id": customer.id,
                         "user_id": customer.user_id.id,
                         "level_id": customer.grading_level_id.id,
-                        **{figure: figures[figure].get(customer.id, 0.0) for figure in figures},
+                        **review._line_figures(figures, customer),
                         **kept.get(customer.id, {}),
                     }
                 )
@@ -349,10 +353,19 @@ class CustomerGradingReceivableReview(models.Model):
             )
         )
 
+    @api.model
+    def _line_figures(self, figures, customer):
+        """The figures of ``customer``'s line: its open receivables are the sum
+        of its aging buckets, so that the columns add up."""
+        values = {figure: figures[figure].get(customer.id, 0.0) for figure in figures}
+        values["receivable_total"] = sum(values[bucket] for bucket in AGING_BUCKETS)
+        return values
+
     def _gather_figures(self):
         """``{figure: {commercial partner id: amount}}`` from the posted customer
         invoices and credit notes of the review's company, in company currency:
-        four grouped queries."""
+        four grouped queries, one per aging bucket and the sales. Receivables
+        dated after the review's month are not the review's."""
         self.ensure_one()
         Move = self.env["account.move"].sudo()
         posted = [
@@ -380,11 +393,18 @@ class CustomerGradingReceivableReview(models.Model):
             "receivable_overdue": total(
                 [*open_, ("invoice_date", "<", overdue_before)], "amount_residual_signed"
             ),
+            "receivable_recent": total(
+                [
+                    *open_,
+                    ("invoice_date", ">=", overdue_before),
+                    ("invoice_date", "<", month_from),
+                ],
+                "amount_residual_signed",
+            ),
             "receivable_current_month": total(
                 [*open_, ("invoice_date", ">=", month_from), ("invoice_date", "<=", month_to)],
                 "amount_residual_signed",
             ),
-            "receivable_total": total(open_, "amount_residual_signed"),
         }
 
     def _schedule_review_activities(self):
@@ -452,13 +472,13 @@ class CustomerGradingReceivableReview(models.Model):
         self.ensure_one()
         Line = self.env["customer.grading.receivable.review.line"]
         marks = dict(Line._fields["review_mark"]._description_selection(self.env))
+        amounts = ("sales_last_month", *AGING_BUCKETS, "receivable_total")
         headers = [
             self.env._("Customer"),
             self.env._("Salesperson"),
             self.env._("Grade"),
-            self.env._("Last Month's Sales"),
-            self.env._("Receivables > 3 Months"),
-            self.env._("Current Month Receivables"),
+            # every aging bucket and their sum, labelled as in the views
+            *(Line._fields[figure]._description_string(self.env) for figure in amounts),
             self.env._("Mark"),
             self.env._("Note"),
         ]
@@ -467,9 +487,7 @@ class CustomerGradingReceivableReview(models.Model):
                 line.partner_id.display_name,
                 line.user_id.name or "",
                 line.level_id.code or "",
-                line.sales_last_month,
-                line.receivable_overdue,
-                line.receivable_current_month,
+                *(line[figure] for figure in amounts),
                 marks.get(line.review_mark, ""),
                 line.review_note or "",
             )
@@ -485,5 +503,10 @@ class CustomerGradingReceivableReview(models.Model):
             currency=self.currency_id.name,
         )
         return receivable_review_xlsx.workbook(
-            self.name, subtitle, headers, rows, self.env._("Total"), amount_columns={3, 4, 5}
+            self.name,
+            subtitle,
+            headers,
+            rows,
+            self.env._("Total"),
+            amount_columns=set(range(3, 3 + len(amounts))),
         )

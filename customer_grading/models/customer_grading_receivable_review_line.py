@@ -57,6 +57,13 @@ class CustomerGradingReceivableReviewLine(models.Model):
         help="What remains to be paid on the customer's posted invoices and credit notes "
         "dated more than three months before the review date.",
     )
+    receivable_recent = fields.Monetary(
+        string="Receivables ≤ 3 Months",
+        readonly=True,
+        help="What remains to be paid on the customer's posted invoices and credit notes "
+        "dated in the three months before the review date, up to the end of the month "
+        "before the review's.",
+    )
     receivable_current_month = fields.Monetary(
         string="Current Month Receivables",
         readonly=True,
@@ -66,7 +73,8 @@ class CustomerGradingReceivableReviewLine(models.Model):
     receivable_total = fields.Monetary(
         string="Open Receivables",
         readonly=True,
-        help="What remains to be paid on all the customer's posted invoices and credit notes.",
+        help="What remains to be paid on the customer's posted invoices and credit notes "
+        "dated up to the end of the review's month: the sum of the three receivables columns.",
     )
     review_mark = fields.Selection(
         REVIEW_MARKS, string="Mark", default="to_review", required=True, index=True

@@ -62,8 +62,9 @@ class CustomerGradingVisitCompliance(models.Model):
         aggregator="avg",
         digits=(16, 1),
         readonly=True,
-        help="Visits done over visits required this period, at most 100 %. A total is the "
-        "ratio of the summed visits, not an average of the rows.",
+        help="Visits done over visits required this period; over 100 % when more visits "
+        "were done than required. A total is the ratio of the summed visits done and "
+        "required, not an average of the rows.",
     )
     is_behind = fields.Boolean(
         string="Behind", index=True, readonly=True, help="Visits are still owed this period."
@@ -153,16 +154,14 @@ class CustomerGradingVisitCompliance(models.Model):
         return figures
 
     def _read_group_select(self, aggregate_spec, query):
-        # a rate's total is the ratio of the sums: visits done (up to those
-        # required) over visits required, rounded as each row is
+        # a rate's total is the ratio of the sums, whatever the aggregate asked
+        # (list, pivot, graph): the visits done over the visits required, as
+        # their columns add up, rounded as each row is
         if parse_read_group_spec(aggregate_spec)[0] == "compliance_rate":
-            done = self._field_to_sql(self._table, "visits_done", query)
-            required = self._field_to_sql(self._table, "visits_required", query)
             return SQL(
-                "ROUND(100.0 * SUM(LEAST(%s, %s)) / NULLIF(SUM(%s), 0), 1)",
-                done,
-                required,
-                required,
+                "ROUND(100.0 * SUM(%(done)s) / NULLIF(SUM(%(required)s), 0), 1)",
+                done=self._field_to_sql(self._table, "visits_done", query),
+                required=self._field_to_sql(self._table, "visits_required", query),
             )
         return super()._read_group_select(aggregate_spec, query)
 
@@ -224,7 +223,7 @@ class CustomerGradingVisitCompliance(models.Model):
             "visits_done": done,
             "visits_missing": max(required - done, 0),
             # as stored: the field keeps one decimal
-            "compliance_rate": round(100.0 * min(done, required) / required, 1),
+            "compliance_rate": round(100.0 * done / required, 1),
             "is_behind": done < required,
             "due_date": values["due_date"],
             "last_visit_date": values["last_visit_date"],

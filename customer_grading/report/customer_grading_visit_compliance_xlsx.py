@@ -1,6 +1,6 @@
 """The visit compliance overview as an Excel workbook: the rows as filtered,
 with their totals, and a sheet per salesperson. A rate's total is the ratio
-of the sums: the visits owed and not done over the visits required."""
+of the sums: the visits done over the visits required."""
 
 import io
 from collections import defaultdict
@@ -27,11 +27,10 @@ FIELDS = (
 COUNTS = ("visits_required", "visits_done", "visits_missing")
 
 
-def compliance_rate(required, missing):
-    """Percent of the required visits done, at most 100 % per customer: over
-    several rows, the sum of the required visits less those missing over the
-    sum of the required visits."""
-    return 100.0 * (required - missing) / required if required else 0.0
+def compliance_rate(required, done):
+    """Percent of the required visits done; over several rows, the sum of the
+    visits done over the sum of the visits required, as in Odoo's views."""
+    return round(100.0 * done / required, 1) if required else 0.0
 
 
 class VisitComplianceWorkbook:
@@ -111,7 +110,7 @@ class VisitComplianceWorkbook:
         sheet.write_string(row, 0, self._("Total"), f["total"])
         for column, total in enumerate(totals, start=6):
             sheet.write_number(row, column, total, f["total_integer"])
-        sheet.write_number(row, 9, compliance_rate(totals[0], totals[2]), f["total_percent"])
+        sheet.write_number(row, 9, compliance_rate(totals[0], totals[1]), f["total_percent"])
         return per_user
 
     def _write_record(self, sheet, row, record, yes_no):
@@ -164,10 +163,10 @@ class VisitComplianceWorkbook:
             sheet.write_string(row, 0, user or no_salesperson)
             for column, value in enumerate(sums, start=1):
                 sheet.write_number(row, column, value, f["integer"])
-            sheet.write_number(row, 5, compliance_rate(sums[1], sums[3]), f["percent"])
+            sheet.write_number(row, 5, compliance_rate(sums[1], sums[2]), f["percent"])
             totals = [total + value for total, value in zip(totals, sums, strict=True)]
         row += 1
         sheet.write_string(row, 0, self._("Total"), f["total"])
         for column, value in enumerate(totals, start=1):
             sheet.write_number(row, column, value, f["total_integer"])
-        sheet.write_number(row, 5, compliance_rate(totals[1], totals[3]), f["total_percent"])
+        sheet.write_number(row, 5, compliance_rate(totals[1], totals[2]), f["total_percent"])

@@ -23,6 +23,7 @@ from . import (
     test_scheme,
     test_scoring,
     test_security,
+    test_totals_tour,
     test_visit,
     test_visit_compliance,
     test_visit_planning,

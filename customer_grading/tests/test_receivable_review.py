@@ -3,6 +3,7 @@ from datetime import date
 from io import BytesIO
 
 from freezegun import freeze_time
+from lxml import etree
 from psycopg2 import IntegrityError
 
 from odoo import Command
@@ -120,6 +121,53 @@ class TestReceivableReview(ReviewCase):
         self.assertAlmostEqual(review.receivable_current_month, 400)
         self.assertAlmostEqual(review.receivable_total, 2600)
         self.assertEqual((review.line_count, review.to_review_count), (2, 2))
+
+    def test_aging_buckets_add_up_to_the_open_receivables(self):
+        """Every open receivable falls in one bucket: older than three months,
+        the three months before the review's month, or the review's month."""
+        review = self._prepare()
+        line = self._line(review, self.customer)
+        # October's invoice and credit note: neither old nor of the current month
+        self.assertAlmostEqual(line.receivable_recent, 1000 - 300)
+        with freeze_time("2026-12-03"):
+            # dated after the review's month: not in this month's review
+            self._invoice(self.customer, 800, date(2026, 12, 2))
+            review.with_user(self.manager).action_refresh()
+        buckets = ("receivable_overdue", "receivable_recent", "receivable_current_month")
+        for line in review.line_ids:
+            self.assertAlmostEqual(sum(line[bucket] for bucket in buckets), line.receivable_total)
+        self.assertAlmostEqual(self._line(review, self.customer).receivable_total, 2600)
+        self.assertAlmostEqual(sum(review[bucket] for bucket in buckets), review.receivable_total)
+        # the lists show every bucket next to the open receivables
+        for view in (
+            "customer_grading.customer_grading_receivable_review_view_list",
+            "customer_grading.customer_grading_receivable_review_line_view_list",
+            "customer_grading.customer_grading_receivable_review_line_view_pivot",
+        ):
+            arch = self.env.ref(view).arch
+            for name in (*buckets, "receivable_total"):
+                self.assertIn(f'name="{name}"', arch, view)
+
+    def test_form_totals_are_those_of_all_lines(self):
+        """The form's only totals are its summary, computed over every line the
+        user may read: its list of lines shows a page, so it sums none."""
+        for index in range(45):  # more than the form's list shows at once
+            self._grade(self._customer(f"Customer {index:02}", user=self.salesman_1), "C")
+        review = self._prepare()
+        self.assertEqual(len(review.line_ids), 47)
+        lines_list = etree.fromstring(
+            review.get_views([(False, "form")])["views"]["form"]["arch"]
+        ).find(".//field[@name='line_ids']/list")
+        self.assertFalse(
+            [field.get("name") for field in lines_list.iter("field") if field.get("sum")]
+        )
+        summary = self.env["customer.grading.receivable.review.line"].read_group(
+            [("review_id", "=", review.id)],
+            ["receivable_overdue:sum", "receivable_recent:sum", "receivable_total:sum"],
+            [],
+        )[0]
+        for figure in ("receivable_overdue", "receivable_recent", "receivable_total"):
+            self.assertAlmostEqual(review[figure], summary[figure])
 
     def test_grade_of_another_company_does_not_count(self):
         self._grade(self.ungraded, "A", company=self.other_company)

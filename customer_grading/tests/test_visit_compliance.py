@@ -194,6 +194,67 @@ class TestVisitCompliance(VisitCase):
         behind = self.env["res.partner"].search([("grading_visit_behind", "=", True)])
         self.assertEqual(behind, self.customer | other)
 
+    def test_rate_of_a_group_is_the_ratio_of_the_sums(self):
+        """Group rows, pivot, graph and total: visits done over visits required
+        summed, as the Done and Required columns add up, never an average of
+        the rows' percentages."""
+        self.Compliance.sudo().search([]).unlink()
+        rows = [
+            # (customer, grade, required, done): extra visits count as done
+            (self._customer("First A", user=self.salesman_1), "A", 4, 1),
+            (self._customer("Second A", user=self.salesman_1), "A", 2, 3),
+            (self._customer("A C", user=self.salesman_2), "C", 3, 1),
+            (self._customer("Another C", user=self.salesman_2), "C", 1, 0),
+        ]
+        self.Compliance.sudo().create(
+            [
+                self.Compliance._row_values(
+                    self.company,
+                    partner.id,
+                    partner.user_id.id,
+                    {
+                        "level": self.levels[code],
+                        "is_signed": False,
+                        "period_start": date(2026, 11, 1),
+                        "period_end": date(2026, 11, 30),
+                        "required": required,
+                        "done": done,
+                        "due_date": date(2026, 11, 30),
+                        "last_visit_date": False,
+                    },
+                )
+                for partner, code, required, done in rows
+            ]
+        )
+        # a row's rate is its own ratio, over 100 % when more visits were done
+        second = self.Compliance.search([("partner_id.name", "=", "Second A")])
+        self.assertEqual(second.compliance_rate, 150.0)
+        Compliance = self.Compliance.with_user(self.manager)
+        fields_ = ["visits_done:sum", "visits_required:sum", "compliance_rate:avg"]
+
+        def check(groups):
+            self.assertTrue(groups)
+            for group in groups:
+                done, required = group["visits_done"], group["visits_required"]
+                self.assertEqual(group["compliance_rate"], round(100.0 * done / required, 1))
+
+        # by grade (the list's group rows and the pivot) and the total (the pivot's)
+        by_grade = Compliance.read_group([], fields_, ["level_id"])
+        self.assertEqual(
+            {group["level_id"][1]: group["compliance_rate"] for group in by_grade},
+            {self.levels["A"].display_name: 66.7, self.levels["C"].display_name: 25.0},
+        )
+        check(by_grade)
+        (total,) = Compliance.read_group([], fields_, [])
+        self.assertEqual(total["compliance_rate"], round(100.0 * 5 / 10, 1))
+        check([total])
+        # the list asks with the field's own aggregate, the graph with lazy=False
+        listed = Compliance.web_read_group(
+            [], ["visits_done", "visits_required", "compliance_rate"], ["user_id"]
+        )
+        check(listed["groups"])
+        check(Compliance.read_group([], fields_, ["user_id", "level_id"], lazy=False))
+
     def test_queries_do_not_grow_with_customers(self):
         def count_queries(partners):
             partners.invalidate_recordset()

@@ -397,7 +397,7 @@ class TestVisitComplianceExport(VisitCase):
     def _overview(self):
         with freeze_time("2026-11-20 10:00:00"):
             self._done(when="2026-11-03 09:00:00")  # 1 of 2
-            for day in (2, 9, 16):  # 3 of 2: counted as 2
+            for day in (2, 9, 16):  # 3 of 2: 150 %
                 self._done(
                     user=self.salesman_2, partner=self.up_to_date, when=f"2026-11-{day:02} 09:00:00"
                 )
@@ -422,23 +422,23 @@ class TestVisitComplianceExport(VisitCase):
         self.assertEqual(table[0][:3], ["Customer", "Salesperson", "Grade"])
         rows = {row[0]: row for row in table[1:-1]}
         self.assertEqual(set(rows), {"Visited Machinery", "Up To Date", "Nobody's"})
-        self.assertEqual(rows["Up To Date"][6:10], [2, 3, 0, 100])
+        self.assertEqual(rows["Up To Date"][6:10], [2, 3, 0, 150])
         self.assertEqual(rows["Nobody's"][6:10], [4, 0, 4, 0])
         total = table[-1]
         self.assertEqual(total[0], "Total")
-        # 8 visits required, 5 of them missing: 37.5 %, not the average of the rates (50 %)
+        # 4 visits done of 8 required: 50 %, not the average of the rates (66.7 %)
         self.assertEqual(total[6:9], [8, 4, 5])
-        self.assertEqual(total[9], 37.5)
+        self.assertEqual(total[9], 50)
         per_user = {row[0]: row for row in self._table(book["By Salesperson"])[1:]}
         self.assertEqual(per_user["Sales One"][1:], [1, 2, 1, 1, 50])
         self.assertEqual(per_user["No Salesperson"][1:], [1, 4, 0, 4, 0])
-        self.assertEqual(per_user["Total"][1:], [3, 8, 4, 5, 37.5])
+        self.assertEqual(per_user["Total"][1:], [3, 8, 4, 5, 50])
         # as filtered: the rows behind only
         _attachment, book = self._export(Compliance, active_domain=[("is_behind", "=", True)])
         table = self._table(book["Visit Compliance"])
         self.assertEqual({row[0] for row in table[1:-1]}, {"Visited Machinery", "Nobody's"})
         self.assertEqual(table[-1][6:9], [6, 1, 5])
-        self.assertAlmostEqual(table[-1][9], 100 / 6)
+        self.assertEqual(table[-1][9], 16.7)  # rounded as the rows are
         # the previous export of the user is replaced
         self.assertFalse(attachment.exists())
 
