@@ -51,6 +51,7 @@ class CustomerGradingVisitCompliance(models.Model):
     )
     user_id = fields.Many2one("res.users", string="Salesperson", index=True, readonly=True)
     level_id = fields.Many2one("customer.grading.level", string="Grade", readonly=True)
+    level_color = fields.Selection(related="level_id.color")
     is_signed = fields.Boolean(string="Signed", readonly=True)
     period_start = fields.Date(readonly=True)
     period_end = fields.Date(readonly=True)
