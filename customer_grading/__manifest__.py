@@ -55,6 +55,11 @@
         "views/customer_grading_menus.xml",
         "report/customer_evaluation_report.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "customer_grading/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": True,
     "post_init_hook": "post_init_hook",

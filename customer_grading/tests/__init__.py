@@ -22,6 +22,7 @@ from . import (
     test_scheme,
     test_scoring,
     test_security,
+    test_tours,
     test_visit,
     test_visit_compliance,
     test_visit_report,
