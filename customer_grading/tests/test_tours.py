@@ -11,6 +11,13 @@ from .common import GradingCase
 
 @tagged("post_install", "-at_install")
 class TestTours(GradingCase, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # salespeople as Odoo creates them: with Contact Creation (base.default_user),
+        # without which the customer's form, hence its manual values, is read-only
+        cls.salesman_1.groups_id |= cls.env.ref("base.group_partner_manager")
+
     def test_scheme_weights_moved_in_the_list(self):
         administrator = new_test_user(
             self.env,
@@ -28,6 +35,24 @@ class TestTours(GradingCase, HttpCase):
         self.assertEqual(weights["industry_prospects"], 15)
         self.assertEqual(weights["growth_trend"], 10)  # the refused change is not saved
         self.assertEqual(self.scheme.total_weight, 100)
+
+    def test_salesperson_reads_grading_enters_value_records_visit(self):
+        scheme = self._use_manual_scheme({"Quality": 50, "Service": 30, "Potential": 20})
+        quality, service, potential = scheme.indicator_ids.sorted("sequence")
+        customer = self._customer("Tour Customer", user=self.salesman_1)
+        self._value(customer, quality, 80)
+        self._value(customer, service, 70)
+        self._run(customer, date_to=date.today()).action_apply()
+        self.assertEqual(customer.grading_level_id.code, "C")  # 61 points, 9 below B
+
+        self.start_tour("/odoo", "customer_grading_customer_tour", login=self.salesman_1.login)
+
+        value = customer.grading_value_ids.filtered(lambda v: v.indicator_id == potential)
+        self.assertEqual((value.value, value.user_id), (90, self.salesman_1))
+        visit = self.env["customer.grading.visit"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(visit.state, "done")
+        self.assertEqual(visit.user_id, self.salesman_1)
+        self.assertIn("next season", visit.actual_content)
 
     def test_blacklisted_customer_order_refused(self):
         customer = self._customer("Tour Bad Payer", user=self.salesman_1)
