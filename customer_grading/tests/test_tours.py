@@ -54,6 +54,41 @@ class TestTours(GradingCase, HttpCase):
         self.assertEqual(visit.user_id, self.salesman_1)
         self.assertIn("next season", visit.actual_content)
 
+    def test_run_computed_reviewed_published_appealed(self):
+        self.company.grading_review_required = True
+        scheme = self._use_manual_scheme({"Quality": 60, "Service": 40})
+        alpha = self._customer("Tour Run Alpha", user=self.salesman_1)
+        beta = self._customer("Tour Run Beta", user=self.salesman_1)
+        self._customer("Tour Run Gamma", user=self.salesman_1)  # not chosen
+        for indicator in scheme.indicator_ids:
+            self._value(alpha, indicator, 60)
+            self._value(beta, indicator, 80)
+
+        self.start_tour("/odoo", "customer_grading_run_tour", login=self.manager.login)
+
+        run = self.env["customer.grading.run"].search([])
+        self.assertEqual(run.state, "applied")
+        self.assertEqual(run.partner_ids.mapped("name"), ["Tour Run Alpha", "Tour Run Beta"])
+        self.assertEqual((run.submitted_by_id, run.approved_by_id), (self.manager, self.manager))
+        self.assertEqual(alpha.grading_level_id.code, "C")
+        self.assertEqual(beta.grading_level_id.code, "A")  # overridden from B
+        self.assertEqual(
+            self._result(run, beta).override_reason, "Strategic account signed for three years."
+        )
+
+        self.start_tour("/odoo", "customer_grading_appeal_tour", login=self.salesman_1.login)
+
+        appeal = self.env["customer.grading.appeal"].search([])
+        self.assertEqual((appeal.state, appeal.partner_id), ("submitted", alpha))
+        self.assertEqual((appeal.user_id, appeal.requested_level_id.code), (self.salesman_1, "B"))
+
+        self.start_tour(
+            "/odoo", "customer_grading_appeal_decision_tour", login=self.manager.login
+        )
+
+        self.assertEqual((appeal.state, appeal.decided_by_id), ("accepted", self.manager))
+        self.assertEqual(alpha.grading_level_id.code, "B")
+
     def test_blacklisted_customer_order_refused(self):
         customer = self._customer("Tour Bad Payer", user=self.salesman_1)
         order = self._order(customer, date(2026, 10, 1), confirm=False)
