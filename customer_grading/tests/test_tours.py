@@ -89,6 +89,24 @@ class TestTours(GradingCase, HttpCase):
         self.assertEqual((appeal.state, appeal.decided_by_id), ("accepted", self.manager))
         self.assertEqual(alpha.grading_level_id.code, "B")
 
+    def test_grading_tab_in_simplified_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._get("customer_grading")._update_translations("zh_CN")
+        salesperson = new_test_user(
+            self.env,
+            login="cg_tour_sales_cn",
+            lang="zh_CN",
+            groups="sales_team.group_sale_salesman,base.group_partner_manager",
+        )
+        scheme = self._use_manual_scheme({"Quality": 50, "Service": 30, "Potential": 20})
+        customer = self._customer("Tour Customer CN", user=salesperson)
+        for indicator, value in zip(scheme.indicator_ids.sorted("sequence"), (80, 70, 0)):
+            self._value(customer, indicator, value)
+        self._run(customer, date_to=date.today()).action_apply()
+        self.assertEqual(customer.grading_level_id.code, "C")
+
+        self.start_tour("/odoo", "customer_grading_chinese_tour", login=salesperson.login)
+
     def test_blacklisted_customer_order_refused(self):
         customer = self._customer("Tour Bad Payer", user=self.salesman_1)
         order = self._order(customer, date(2026, 10, 1), confirm=False)
