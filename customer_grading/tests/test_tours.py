@@ -82,9 +82,7 @@ class TestTours(GradingCase, HttpCase):
         self.assertEqual((appeal.state, appeal.partner_id), ("submitted", alpha))
         self.assertEqual((appeal.user_id, appeal.requested_level_id.code), (self.salesman_1, "B"))
 
-        self.start_tour(
-            "/odoo", "customer_grading_appeal_decision_tour", login=self.manager.login
-        )
+        self.start_tour("/odoo", "customer_grading_appeal_decision_tour", login=self.manager.login)
 
         self.assertEqual((appeal.state, appeal.decided_by_id), ("accepted", self.manager))
         self.assertEqual(alpha.grading_level_id.code, "B")
@@ -100,8 +98,9 @@ class TestTours(GradingCase, HttpCase):
         )
         scheme = self._use_manual_scheme({"Quality": 50, "Service": 30, "Potential": 20})
         customer = self._customer("Tour Customer CN", user=salesperson)
-        for indicator, value in zip(scheme.indicator_ids.sorted("sequence"), (80, 70, 0)):
-            self._value(customer, indicator, value)
+        quality, service, _potential = scheme.indicator_ids.sorted("sequence")
+        self._value(customer, quality, 80)
+        self._value(customer, service, 70)
         self._run(customer, date_to=date.today()).action_apply()
         self.assertEqual(customer.grading_level_id.code, "C")
 
