@@ -25,6 +25,8 @@ DEMO_LANGUAGES = "en_US,zh_CN,zh_TW"
 # what the hooks of .pre-commit-config.yaml run (requirements-dev.txt)
 LINT_MODULES = ("pre_commit", "pre_commit_hooks", "ruff", "pylint_odoo", "oca_pre_commit_hooks")
 ODOO_DOC = "https://www.odoo.com/documentation/18.0/administration/on_premise/source.html"
+# the browsers Odoo 18's HttpCase looks for on Linux, by name (odoo/tests/common.py)
+CHROME_NAMES = ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable")
 
 
 def fail(message):
@@ -293,14 +295,34 @@ def pip_install(requirements):
     run([sys.executable, "-m", "pip", "install", "-q", "-r", str(ROOT / requirements)])
 
 
+def find_chrome():
+    return next((path for path in map(shutil.which, CHROME_NAMES) if path), None)
+
+
+def ensure_chrome():
+    """The browser tours need Chrome or Chromium, which Odoo finds by name; Odoo
+    skips browser tests without it, so a missing browser stops the command."""
+    if find_chrome():
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        info("installing Chromium for the browser tours (apt-get install chromium)")
+        run(["apt-get", "update", "-q"])
+        run(["apt-get", "install", "-y", "-q", "chromium"])
+    if not find_chrome():
+        fail(
+            "the browser tours need Chrome or Chromium, found by one of the names "
+            f"{', '.join(CHROME_NAMES)} in PATH, and none is installed.\n"
+            "Install it, e.g. on Debian or Ubuntu: sudo apt-get install chromium"
+        )
+
+
 def cmd_test(args):
     check_odoo()
     ensure_postgres()
-    try:
-        import pytest_odoo  # noqa: F401, PLC0415
-    except ImportError:
+    if not all(importlib.util.find_spec(module) for module in ("pytest_odoo", "websocket")):
         info("installing the test requirements (requirements-test.txt)")
         pip_install("requirements-test.txt")
+    ensure_chrome()
     pytest_args = args.pytest_args
     if pytest_args[:1] == ["--"]:  # the Makefile passes PYTEST_ARGS after "--"
         pytest_args = pytest_args[1:]
@@ -318,6 +340,8 @@ def cmd_test(args):
         f"--odoo-database={db}",
         f"--odoo-addons-path={addons_path()}",
         "--odoo-log-level=warn",
+        # an HTTP server in the test process, for the browser tours (HttpCase)
+        "--odoo-http",
         "-p",
         "no:cacheprovider",
         *pytest_args,

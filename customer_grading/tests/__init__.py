@@ -24,6 +24,7 @@ from . import (
     test_scoring,
     test_security,
     test_totals_tour,
+    test_tours,
     test_visit,
     test_visit_compliance,
     test_visit_planning,

@@ -101,6 +101,17 @@ class TestScheme(GradingCase):
         self.assertEqual(self.indicators["growth_trend"].weight, 20)
         self.assertEqual(self.indicators["new_business"].weight, 0)
 
+    def test_weights_total_refused_on_save_of_the_form(self):
+        """The list edits the lines in place; the scheme's save checks the total."""
+        form = Form(self.scheme.with_user(self.admin))
+        for index in range(len(form.indicator_ids)):
+            with form.indicator_ids.edit(index) as line:
+                if line.code == "growth_trend":
+                    line.weight = 12
+        with self.assertRefused(ValidationError, "total 102.*must total exactly 100"):
+            form.save()
+        self.assertEqual(self.indicators["growth_trend"].weight, 10)
+
     def test_zero_weight_switches_indicator_off(self):
         self.scheme.write(
             {
