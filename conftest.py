@@ -17,6 +17,13 @@ import pytest
 
 import odoo
 
+# pytest-odoo imports the test framework at start-up, before any collection:
+# import it here first, in test mode, so that Odoo has nothing to complain of
+odoo.tools.config["test_enable"] = True
+import odoo.tests  # noqa: E402, F401
+
+odoo.tools.config["test_enable"] = False
+
 
 def pytest_collection(session):
     odoo.tools.config["test_enable"] = True
