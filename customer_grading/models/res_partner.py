@@ -531,6 +531,19 @@ class ResPartner(models.Model):
             },
         }
 
+    def action_grading_edit_values(self):
+        """The customer's manual indicators in their own list: salespeople
+        without the right to edit contacts get the customer form read-only."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_grading.customer_grading_value_action"
+        )
+        customer = self.commercial_partner_id
+        action["name"] = self.env._("Manual Indicators of %(customer)s", customer=customer.name)
+        action["domain"] = [("partner_id", "=", customer.id)]
+        action["context"] = {"default_partner_id": customer.id}
+        return action
+
     def action_grading_view_contracts(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -93,6 +93,23 @@ class TestManualValues(GradingCase):
             self.assertEqual(line.value, 80)
         self.assertEqual(self.customer.grading_value_ids.value, 80)
 
+    def test_entry_from_the_list_without_contact_rights(self):
+        """A salesperson who may not edit contacts gets the customer form
+        read-only: the tab's button opens the customer's values in a list
+        where they enter them."""
+        salesman = self.salesman_1.with_user(self.salesman_1)
+        self.assertFalse(salesman.env.user.has_group("base.group_partner_manager"))
+        self.assertFalse(self.customer.with_user(self.salesman_1).has_access("write"))
+        action = self.customer.with_user(self.salesman_1).action_grading_edit_values()
+        self.assertEqual(action["res_model"], "customer.grading.value")
+        values = self.env["customer.grading.value"].with_user(self.salesman_1)
+        self.assertFalse(values.search(action["domain"]))
+        with Form(values.with_context(**action["context"])) as form:
+            form.indicator_id = self.indicators["new_business"]
+            form.value = 60
+        self.assertEqual(values.search(action["domain"]).value, 60)
+        self.assertEqual(self.customer.grading_value_ids.user_id, self.salesman_1)
+
     def test_stale_values(self):
         with freeze_time("2026-01-10"):
             old = self._value(self.customer, "new_business", 40)

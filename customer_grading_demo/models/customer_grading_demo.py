@@ -187,6 +187,7 @@ class CustomerGradingDemo(models.AbstractModel):
     def _demo_users(self, env):
         langs = set(env["res.lang"].search([]).mapped("code"))
         salesman = env.ref("sales_team.group_sale_salesman")
+        partner_manager = env.ref("base.group_partner_manager")
         users = env["res.users"]
         for login, name, lang in SALESPEOPLE:
             users |= env["res.users"].create(
@@ -196,7 +197,13 @@ class CustomerGradingDemo(models.AbstractModel):
                     "name": name,
                     "email": f"{login}@example.com",
                     "lang": lang if lang in langs else "en_US",
-                    "groups_id": [Command.set([env.ref("base.group_user").id, salesman.id])],
+                    # as a user created in Settings: contact creation, without which
+                    # the customer form (and its Grading tab) is read-only
+                    "groups_id": [
+                        Command.set(
+                            [env.ref("base.group_user").id, partner_manager.id, salesman.id]
+                        )
+                    ],
                 }
             )
         env["res.users"].create(
@@ -209,6 +216,7 @@ class CustomerGradingDemo(models.AbstractModel):
                     Command.set(
                         [
                             env.ref("base.group_user").id,
+                            env.ref("base.group_partner_manager").id,
                             env.ref("sales_team.group_sale_salesman_all_leads").id,
                             env.ref("customer_grading.group_customer_grading_manager").id,
                         ]
