@@ -522,7 +522,10 @@ class CustomerGradingVisit(models.Model):
                 lambda v, row=row: (v.company_id, v.partner_id) == (row.company_id, row.partner_id)
             )
             activity.action_feedback(
-                feedback=self.env._("Visited on %(date)s.", date=max(visits.mapped("visit_day")))
+                feedback=self.env._(
+                    "Visited on %(date)s.",
+                    date=format_date(self.env, max(visits.mapped("visit_day"))),
+                )
             )
 
     def _compliance_keys(self):

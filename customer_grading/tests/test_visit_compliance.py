@@ -161,6 +161,11 @@ class TestVisitCompliance(VisitCase):
             )
         self.assertFalse(self._due_activities(self.customer))
         self.assertEqual(self.customer.with_user(self.manager).grading_visits_done, 2)
+        # the reminder is closed with the last visit's day, in the user's format
+        note = self.env["mail.message"].search(
+            [("model", "=", self.Compliance._name), ("body", "ilike", "Visited on")]
+        )
+        self.assertIn("Visited on 11/17/2026.", note.body)
 
     def test_reminder_closed_when_no_longer_behind(self):
         with freeze_time("2026-11-20 10:00:00"):
