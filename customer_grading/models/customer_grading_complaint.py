@@ -457,39 +457,40 @@ class CustomerGradingComplaint(models.Model):
         (``{complaint: user}``), in one create; ``flag`` set to each
         company's today, also for a complaint nobody could take."""
         activity_type = self.env.ref(activity_xmlid)
+        escalated = activity_xmlid == ESCALATED_ACTIVITY
         model_id = self.env["ir.model"]._get_id(self._name)
-        values = [
-            {
-                "res_model_id": model_id,
-                "res_id": complaint.id,
-                "activity_type_id": activity_type.id,
-                "user_id": user.id,
-                "date_deadline": complaint.company_id._grading_today(),
-                **complaint._reminder_texts(activity_type, user),
-            }
-            for complaint, user in assignees.items()
-            if user
-        ]
+        summaries = {}  # in each assignee's language, read once per language
+        values = []
+        for complaint, user in assignees.items():
+            if not user:
+                continue
+            lang = user.lang or "en_US"
+            if lang not in summaries:
+                summaries[lang] = activity_type.with_context(lang=lang).summary
+            values.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": complaint.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": user.id,
+                    "date_deadline": complaint.company_id._grading_today(),
+                    "summary": summaries[lang],
+                    "note": complaint._reminder_note(lang, escalated),
+                }
+            )
         self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
             values
         )
         for company, complaints in self.grouped("company_id").items():
             complaints.write({flag: company._grading_today()})
 
-    def _reminder_texts(self, activity_type, user):
-        """The summary and note of a reminder, in the assignee's language."""
+    def _reminder_note(self, lang, escalated):
+        """What the reminder is about, in the assignee's language."""
         self.ensure_one()
-        env = self.with_context(lang=user.lang).env
+        env = self.with_context(lang=lang).env
         date = format_date(env, self.date_deadline)
-        if activity_type == self.env.ref(OVERDUE_ACTIVITY):
-            note = env._(
-                "%(complaint)s of %(customer)s was due on %(date)s and is still open.",
-                complaint=self.name,
-                customer=self.partner_id.display_name,
-                date=date,
-            )
-        else:
-            note = env._(
+        if escalated:
+            return env._(
                 "%(complaint)s of %(customer)s, handled by %(user)s, was due on %(date)s and "
                 "is still open: see that it is resolved.",
                 complaint=self.name,
@@ -497,4 +498,9 @@ class CustomerGradingComplaint(models.Model):
                 user=self.user_id.name,
                 date=date,
             )
-        return {"summary": activity_type.with_env(env).summary, "note": note}
+        return env._(
+            "%(complaint)s of %(customer)s was due on %(date)s and is still open.",
+            complaint=self.name,
+            customer=self.partner_id.display_name,
+            date=date,
+        )
