@@ -157,9 +157,7 @@ class CustomerGradingComplaint(models.Model):
     @api.depends("partner_id")
     def _compute_user_id(self):
         for complaint in self:
-            complaint.user_id = (
-                complaint.partner_id.user_id or complaint.user_id or self.env.user
-            )
+            complaint.user_id = complaint.partner_id.user_id or complaint.user_id or self.env.user
 
     @api.depends("category_id.deadline_days", "date_received")
     def _compute_date_deadline(self):
@@ -175,8 +173,7 @@ class CustomerGradingComplaint(models.Model):
     def _compute_date_escalation(self):
         for complaint in self:
             complaint.date_escalation = complaint.date_deadline and (
-                complaint.date_deadline
-                + timedelta(days=complaint.category_id.escalation_days or 0)
+                complaint.date_deadline + timedelta(days=complaint.category_id.escalation_days or 0)
             )
 
     @api.depends("state", "date_deadline", "company_id")
@@ -436,9 +433,7 @@ class CustomerGradingComplaint(models.Model):
             company, responsible = complaint.company_id, complaint.user_id
             key = (company, responsible, complaint.salesperson_id)
             if key not in found:
-                found[key] = company._grading_manager_for(
-                    complaint.partner_id, exclude=responsible
-                )
+                found[key] = company._grading_manager_for(complaint.partner_id, exclude=responsible)
             assignees[complaint] = found[key]
         self._create_reminders(ESCALATED_ACTIVITY, "date_escalated", assignees)
 

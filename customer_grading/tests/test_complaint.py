@@ -36,9 +36,7 @@ class ComplaintCase(GradingCase):
         cls.delivery = cls.env.ref("customer_grading.complaint_category_delivery")  # 3 + 3
         cls.quality = cls.env.ref("customer_grading.complaint_category_product_quality")  # 10 + 5
         cls.overdue_type = cls.env.ref("customer_grading.mail_activity_type_complaint_overdue")
-        cls.escalated_type = cls.env.ref(
-            "customer_grading.mail_activity_type_complaint_escalated"
-        )
+        cls.escalated_type = cls.env.ref("customer_grading.mail_activity_type_complaint_escalated")
 
     def _complaint(self, user=None, partner=None, received="2026-11-10", **values):
         Complaint = self.Complaint.with_user(user or self.salesman_1)
@@ -117,7 +115,9 @@ class TestComplaint(ComplaintCase):
         complaint.resolution = "Missing half shipped by express; freight refunded."
         complaint.action_resolve()
         self._flush_tracking()
-        self.assertEqual((complaint.state, complaint.date_resolved), ("resolved", date(2026, 11, 12)))
+        self.assertEqual(
+            (complaint.state, complaint.date_resolved), ("resolved", date(2026, 11, 12))
+        )
 
         with self.assertRefused(ValidationError, "The customer has not confirmed the resolution"):
             complaint.action_close()
@@ -159,9 +159,13 @@ class TestComplaint(ComplaintCase):
         on_time = self._complaint(received="2026-11-10")  # due 11-13
         resolved = self._complaint(received="2026-11-01", resolution="Done.")
         resolved.action_resolve()
-        self.assertEqual((late.is_overdue, on_time.is_overdue, resolved.is_overdue), (True, False, False))
+        self.assertEqual(
+            (late.is_overdue, on_time.is_overdue, resolved.is_overdue), (True, False, False)
+        )
         mine = late | on_time | resolved
-        self.assertEqual(self.Complaint.search([("id", "in", mine.ids), ("is_overdue", "=", True)]), late)
+        self.assertEqual(
+            self.Complaint.search([("id", "in", mine.ids), ("is_overdue", "=", True)]), late
+        )
         self.assertEqual(
             self.Complaint.search([("id", "in", mine.ids), ("is_overdue", "=", False)]),
             on_time | resolved,
@@ -184,7 +188,9 @@ class TestComplaint(ComplaintCase):
         self.assertEqual(self.customer.with_user(self.salesman_2).grading_complaint_open_count, 0)
         action = customer.action_grading_view_complaints()
         self.assertEqual(
-            sorted(self.Complaint.with_user(self.salesman_1).search(action["domain"]).mapped("state")),
+            sorted(
+                self.Complaint.with_user(self.salesman_1).search(action["domain"]).mapped("state")
+            ),
             ["received", "received", "resolved"],
         )
 
@@ -196,9 +202,9 @@ class TestComplaint(ComplaintCase):
         for customer in customers:
             self._complaint(partner=customer, user=self.manager, received="2026-11-01")
         customers.with_user(self.manager).mapped("grading_complaint_open_count")  # warm-up
-        for partners in (customers[:2], customers):
+        for some in (customers[:2], customers):
             self.env.invalidate_all()
-            partners = partners.with_user(self.manager)
+            partners = some.with_user(self.manager)
             partners.mapped("commercial_partner_id")
             with self.assertQueryCount(4):  # the counts, the customers, the companies' time zone
                 counts = partners.mapped("grading_complaint_overdue_count")
@@ -216,7 +222,9 @@ class TestComplaintEscalation(ComplaintCase):
         with freeze_time("2026-11-14 10:00:00"):
             self.Complaint._cron_escalate()
             overdue = self._activities(complaint, self.overdue_type)
-            self.assertEqual((overdue.user_id, overdue.date_deadline), (self.salesman_1, date(2026, 11, 14)))
+            self.assertEqual(
+                (overdue.user_id, overdue.date_deadline), (self.salesman_1, date(2026, 11, 14))
+            )
             self.assertIn(complaint.name, str(overdue.note))
             self.assertFalse(self._activities(complaint, self.escalated_type))
         with freeze_time("2026-11-15 10:00:00"):  # the next day: nothing new
@@ -247,7 +255,9 @@ class TestComplaintEscalation(ComplaintCase):
             self.assertFalse(complaint.activity_ids)
         with freeze_time("2026-11-21 10:00:00"):
             self.Complaint._cron_escalate()
-            self.assertEqual(self._activities(complaint, self.overdue_type).user_id, self.salesman_1)
+            self.assertEqual(
+                self._activities(complaint, self.overdue_type).user_id, self.salesman_1
+            )
 
     def test_escalation_never_to_the_responsible(self):
         """The team leader handles the complaint: another grading manager of
@@ -386,3 +396,31 @@ class TestComplaintRights(ComplaintCase):
         self.assertEqual(category.company_id, self.company)
         with self.assertRefused(ValidationError, "escalated 1 day or more"):
             category.escalation_days = 0
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintMeasure(ComplaintCase):
+    def test_complaints_received_in_the_period(self):
+        """An automatic indicator may count the complaints received in the
+        period, in the run's company, contacts rolled up to their customer."""
+        Measure = self.env["customer.grading.measure"]
+        for received in ("2025-09-30", "2025-10-01", "2026-09-30", "2026-10-01"):
+            self._complaint(received=received, user=self.manager)
+        self._complaint(partner=self.buyer, received="2026-03-01", user=self.manager)
+        values, active = Measure._measure(
+            self.company,
+            [self.customer.id, self.other_customer.id],
+            date(2025, 10, 1),
+            date(2026, 9, 30),
+            0.0,
+            {"complaints"},
+        )
+        self.assertEqual(values["complaints"], {self.customer.id: 3, self.other_customer.id: 0})
+        self.assertFalse(active)  # complaints alone do not make a customer active
+        # not measured unless an indicator uses it
+        values, _active = Measure._measure(
+            self.company, [self.customer.id], date(2025, 10, 1), date(2026, 9, 30), 0.0, set()
+        )
+        self.assertEqual(values["complaints"], {self.customer.id: None})
+        indicator = self.env["customer.grading.indicator"].with_user(self.admin)
+        self.assertIn("complaints", dict(indicator._fields["measure"].selection))
