@@ -2,6 +2,8 @@ from . import (
     customer_grading_appeal,
     customer_grading_appeal_notice,
     customer_grading_blacklist,
+    customer_grading_complaint,
+    customer_grading_complaint_category,
     customer_grading_computation,
     customer_grading_contract,
     customer_grading_contract_reminder,

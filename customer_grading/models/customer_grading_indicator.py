@@ -17,6 +17,7 @@ MEASURES = [
     ("payment_record", "Invoices paid on time"),
     ("repeat_purchase", "Repeat orders"),
     ("recency", "Days since the last purchase"),
+    ("complaints", "Complaints received"),
 ]
 
 SCORING_RULES = [

@@ -35,9 +35,9 @@ class CustomerGradingMeasure(models.AbstractModel):
         with at least one document in the period. ``total_margin`` is the
         company's margin in the period (see :meth:`_company_margin`).
         ``measures`` is the set of measure codes wanted (all when ``None``):
-        the payment record and the recency, each a query of its own, are read
-        only when wanted (the others come from the invoice and order totals,
-        which also tell the active partners). With ``whole_company``, the
+        the payment record, the recency and the complaints, each a query of
+        its own, are read only when wanted (the others come from the invoice
+        and order totals, which also tell the active partners). With ``whole_company``, the
         queries read every customer of the company in one scan instead of
         filtering on ``partner_ids`` (for a population of all customers, much
         cheaper than a list of them).
@@ -58,6 +58,12 @@ class CustomerGradingMeasure(models.AbstractModel):
             else {}
         )
 
+        complaints = (
+            self._complaint_counts(company, batch, date_from, date_to)
+            if measures is None or "complaints" in measures
+            else None
+        )
+
         values = {
             code: {}
             for code in (
@@ -68,6 +74,7 @@ class CustomerGradingMeasure(models.AbstractModel):
                 "payment_record",
                 "repeat_purchase",
                 "recency",
+                "complaints",
             )
         }
         active = set()
@@ -95,6 +102,9 @@ class CustomerGradingMeasure(models.AbstractModel):
             )
             values["recency"][partner_id] = periods.days_since(
                 date_to, last_purchases.get(partner_id, ())
+            )
+            values["complaints"][partner_id] = (
+                None if complaints is None else complaints.get(partner_id, 0)
             )
         return values, active
 
@@ -208,6 +218,29 @@ class CustomerGradingMeasure(models.AbstractModel):
             partner_id: (last_order and periods.local_day(last_order, tz), last_invoice)
             for partner_id, last_order, last_invoice in self.env.cr.fetchall()
         }
+
+    @api.model
+    def _complaint_counts(self, company, batch, date_from, date_to):
+        """The complaints received in the period in the company, whatever
+        their state: ``{partner: number}``."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT c.commercial_partner_id, COUNT(*)
+              FROM customer_grading_complaint cp
+              JOIN res_partner c ON c.id = cp.partner_id
+             WHERE %(in_batch)s
+               AND cp.company_id = %(company_id)s
+               AND cp.date_received BETWEEN %(date_from)s AND %(date_to)s
+          GROUP BY c.commercial_partner_id
+            """,
+                company_id=company.id,
+                date_from=date_from,
+                date_to=date_to,
+                in_batch=_in_batch("c", batch),
+            )
+        )
+        return dict(self.env.cr.fetchall())
 
     @api.model
     def _order_bounds(self, company, date_from, date_to):

@@ -211,6 +211,18 @@ class ResPartner(models.Model):
     grading_contract_count = fields.Integer(
         string="Contracts", compute="_compute_grading_contract_count", groups=GROUP_USER
     )
+    grading_complaint_open_count = fields.Integer(
+        string="Open Complaints",
+        compute="_compute_grading_complaint_counts",
+        groups=GROUP_USER,
+        help="The customer's complaints not resolved yet, of the complaints you may open.",
+    )
+    grading_complaint_overdue_count = fields.Integer(
+        string="Overdue Complaints",
+        compute="_compute_grading_complaint_counts",
+        groups=GROUP_USER,
+        help="The customer's open complaints past their due date.",
+    )
     grading_contract_missing = fields.Boolean(
         string="Contract Missing",
         compute="_compute_grading_contract_missing",
@@ -331,6 +343,16 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.grading_contract_count = counts.get(partner.commercial_partner_id._origin, 0)
+
+    @api.depends_context("company", "uid")
+    def _compute_grading_complaint_counts(self):
+        customers = self.commercial_partner_id._origin.filtered("id")
+        # the complaints the user may open, of all the user's companies
+        counts = self.env["customer.grading.complaint"]._open_counts(customers)
+        for partner in self:
+            counts_open, overdue = counts.get(partner.commercial_partner_id._origin.id, (0, 0))
+            partner.grading_complaint_open_count = counts_open
+            partner.grading_complaint_overdue_count = overdue
 
     @api.depends_context("company")
     @api.depends("grading_level_id")
@@ -552,6 +574,19 @@ class ResPartner(models.Model):
         customer = self.commercial_partner_id
         action["domain"] = [("partner_id", "=", customer.id)]
         action["context"] = {"default_partner_id": customer.id}
+        return action
+
+    def action_grading_view_complaints(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_grading.customer_grading_complaint_action"
+        )
+        customer = self.commercial_partner_id
+        action["domain"] = [("partner_id", "=", customer.id)]
+        action["context"] = {
+            "default_partner_id": customer.id,
+            "search_default_filter_open": 1,
+        }
         return action
 
     def action_grading_policy_exception(self):

@@ -4,6 +4,7 @@ from . import (
     test_blacklist_keys,
     test_company_activities,
     test_company_settings,
+    test_complaint,
     test_contract,
     test_credit_policy,
     test_customer_tab,

@@ -170,6 +170,7 @@ class CustomerGradingDemo(models.AbstractModel):
         self._demo_quotations_above_limit(env, rng, partners, products, today)
         self._demo_run_in_review(env)
         self._demo_preview(env)
+        self._demo_complaints(env, partners, today)
         # the salespeople's monthly missing-contract reminders
         env["customer.grading.contract.reminder"]._cron_check_contracts()
         return True
@@ -561,6 +562,81 @@ class CustomerGradingDemo(models.AbstractModel):
             )
         Contract.create(values)
         Contract._expire(company, today)
+
+    def _demo_complaints(self, env, partners, today):
+        """Complaints of the important customers: two open, one overdue and
+        escalated, one resolved waiting for the customer's confirmation, one
+        closed; then the overdue reminders of the scheduled action."""
+        Complaint = env["customer.grading.complaint"]
+        if Complaint.search_count([], limit=1):
+            return
+        customers = [
+            partner
+            for partner, profile in partners
+            if profile in ("strategic", "important") and partner.user_id
+        ][:5]
+        category = {
+            key: env.ref(f"customer_grading.complaint_category_{key}")
+            for key in ("product_quality", "delivery", "service", "billing")
+        }
+        complaints = [  # (category, days ago, description, resolution, state)
+            (
+                "delivery",
+                1,
+                "The last order arrived two days late; their line stopped.",
+                "",
+                "received",
+            ),
+            (
+                "product_quality",
+                4,
+                "Three controllers of batch 2611 fail at start-up.",
+                "",
+                "in_progress",
+            ),
+            (
+                "service",
+                12,
+                "Nobody answered their maintenance requests for a week.",
+                "",
+                "in_progress",
+            ),
+            (
+                "billing",
+                9,
+                "Invoice charged the list price instead of the contract price.",
+                "Credit note issued for the difference; price list corrected.",
+                "resolved",
+            ),
+            (
+                "product_quality",
+                30,
+                "Sensor kits delivered with the wrong cable length.",
+                "Replacement cables sent by express; the batch was checked.",
+                "closed",
+            ),
+        ]
+        for customer, (key, days_ago, description, resolution, state) in zip(
+            customers, complaints, strict=False
+        ):
+            complaint = Complaint.with_user(customer.user_id).create(
+                {
+                    "partner_id": customer.id,
+                    "contact_id": customer.child_ids[:1].id,
+                    "category_id": category[key].id,
+                    "date_received": today - timedelta(days=days_ago),
+                    "description": description,
+                    "resolution": resolution,
+                }
+            )
+            if state != "received":
+                complaint.action_start()
+            if state in ("resolved", "closed"):
+                complaint.action_resolve()
+            if state == "closed":
+                complaint.customer_confirmed = True
+                complaint.action_close()
+        Complaint._cron_escalate()
 
     def _demo_visit(self, Visit, rng, partner, day, done=False):
         planned, actual, next_steps = rng.choice(VISIT_TOPICS)
