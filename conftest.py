@@ -20,7 +20,7 @@ import odoo
 # pytest-odoo imports the test framework at start-up, before any collection:
 # import it here first, in test mode, so that Odoo has nothing to complain of
 odoo.tools.config["test_enable"] = True
-import odoo.tests  # noqa: E402, F401
+import odoo.tests  # noqa: E402
 
 odoo.tools.config["test_enable"] = False
 

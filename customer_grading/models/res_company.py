@@ -19,7 +19,8 @@ class ResCompany(models.Model):
     grading_period_months = fields.Integer(
         string="Reference Period (months)",
         default=12,
-        help="Automatic indicators are measured over this many months, ending on the last day of the quarter graded.",
+        help="Automatic indicators are measured over this many months, "
+        "ending on the last day of the quarter graded.",
     )
     grading_stale_after_days = fields.Integer(
         string="Review Interval (days)",
