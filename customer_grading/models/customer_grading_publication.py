@@ -1,6 +1,7 @@
 """Publication of a run: its results given to the customers, batch by
-batch (by the scheduled action, or at once for a small run), and what follows — the run it replaces, the notes of the grade
-changes, the elimination reviews, the salespeople's notices."""
+batch (by the scheduled action, or at once for a small run), and what
+follows — the run it replaces, the notes of the grade changes, the
+elimination reviews, the salespeople's notices."""
 
 from collections import defaultdict
 

@@ -381,7 +381,9 @@ class CustomerGradingRun(models.Model):
         """The Compute button: a run over a few chosen customers is computed
         at once; grading all customers is left to the scheduled action, batch
         by batch, instead of running inside the web request."""
-        now = self.filtered(lambda run: run._fits_one_batch())
+        now = self.filtered(
+            lambda run: run.is_partial and len(run.partner_ids) <= run._batch_size()
+        )
         now.action_compute()
         (self - now).action_queue()
         return True
@@ -406,13 +408,6 @@ class CustomerGradingRun(models.Model):
         self.scheme_id.sudo()._check_ready()
         self.state = "queued"
         self.env.ref("customer_grading.ir_cron_process_runs")._trigger()
-
-    def _fits_one_batch(self):
-        """A run over a few chosen customers, at most one batch: computed and
-        published at once, where a run over all customers goes to the
-        scheduled action."""
-        self.ensure_one()
-        return self.is_partial and len(self.partner_ids) <= self._batch_size()
 
     def action_apply(self):
         """Publish the computed grades, where the company publishes without review."""
@@ -484,13 +479,19 @@ class CustomerGradingRun(models.Model):
                 )
 
     def _request_publication(self):
-        """Publish the runs the user asked to publish: a run over a few chosen
-        customers (one batch at most) at once; the others by the scheduled
-        action, batch by batch, in the background. Returns the button's
-        answer: a notification when the scheduled action publishes."""
-        now = self.filtered(lambda run: run._fits_one_batch())
+        """Publish the runs the user asked to publish: a run of one batch of
+        customers at most at once (the work of one step of the scheduled
+        action); the others by the scheduled action, batch by batch, in the
+        background. Returns the button's answer: a notification when the
+        scheduled action publishes."""
+        now = self.filtered(
+            lambda run: run._result_count(limit=run._batch_size() + 1) <= run._batch_size()
+        )
         self.write(
-            {"publish_requested_by_id": self.env.uid, "publish_requested_date": fields.Datetime.now()}
+            {
+                "publish_requested_by_id": self.env.uid,
+                "publish_requested_date": fields.Datetime.now(),
+            }
         )
         now._publish()
         later = self - now

@@ -126,7 +126,7 @@ class TestConcurrentEdit(TransactionCase):
         return api.Environment(cr, SUPERUSER_ID, {})
 
     def _graded_run(self, env):
-        """A committed run over one new customer, computed, waiting to be applied."""
+        """A committed run over one new customer, computed, waiting to be published."""
         partner = env["res.partner"].create(
             {"name": "Concurrent Customer", "is_company": True, "customer_rank": 1}
         )
@@ -176,9 +176,7 @@ class TestConcurrentEdit(TransactionCase):
         run.with_user(env.ref("base.user_admin")).action_apply()
         env.cr.commit()
         self.addCleanup(self._restore_batch_size, batch_size)
-        self.addCleanup(
-            self._delete, partners.ids, run.id, env.company.id, review_required
-        )
+        self.addCleanup(self._delete, partners.ids, run.id, env.company.id, review_required)
         return run, partners
 
     def _restore_batch_size(self, batch_size):
@@ -216,7 +214,7 @@ class TestConcurrentEdit(TransactionCase):
         run_env, user_env = self._transaction(), self._transaction()
         run, partner = self._graded_run(run_env)
         Run = run_env["customer.grading.run"]
-        self.assertEqual(run.state, "computed")  # the scheduler's transaction begins
+        self.assertEqual(run.state, "publishing")  # the scheduler's transaction begins
 
         # meanwhile a salesperson saves a new phone number on the customer
         user_env["res.partner"].browse(partner.id).phone = "+86 21 5555 0100"

@@ -5,7 +5,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .common import DATE_TO, GradingCase
+from .common import GradingCase
 
 
 @tagged("post_install", "-at_install")
@@ -166,9 +166,10 @@ class TestBackgroundPublication(GradingCase):
                     getattr(self.run.with_user(user), action)()
         self.assertEqual((self.run.state, self.run.publish_requested_by_id.id), ("computed", False))
 
-    def test_run_over_chosen_customers_is_published_at_once(self):
-        self.env["ir.config_parameter"].sudo().set_param("customer_grading.batch_size", 1000)
-        run = self._run(partners=self.rising, date_to=date(2026, 7, 31))
-        self.assertTrue(run.with_user(self.manager).action_apply())
-        self.assertEqual((run.state, run.publish_requested_by_id), ("applied", self.manager))
-        self.assertEqual(self.rising.grading_result_id.run_id, run)
+    def test_run_of_one_batch_is_published_at_once(self):
+        self.env["ir.config_parameter"].sudo().set_param("customer_grading.batch_size", 3)
+        self.assertTrue(self.run.with_user(self.manager).action_apply())
+        self.assertEqual(
+            (self.run.state, self.run.publish_requested_by_id), ("applied", self.manager)
+        )
+        self.assertEqual(self.rising.grading_result_id.run_id, self.run)
