@@ -28,9 +28,9 @@ class CustomerGradingRun(models.Model):
     """One grading of a company's customers for a period.
 
     Life cycle: draft → (queued → computing) → computed → (publishing →)
-    applied, or cancelled. An applied run is the grade history of its customers and is
-    never recomputed: grading its period again makes a new run, which marks
-    it replaced when applied. Review and publication steps fit between
+    applied, or cancelled. An applied run is the grade history of its
+    customers and is never recomputed: grading its period again makes a new
+    run, which marks it replaced when applied. Review and publication steps fit between
     ``computed`` and ``applied``; appeals act on the results of an applied run.
     """
 
@@ -484,9 +484,7 @@ class CustomerGradingRun(models.Model):
         action); the others by the scheduled action, batch by batch, in the
         background. Returns the button's answer: a notification when the
         scheduled action publishes."""
-        now = self.filtered(
-            lambda run: run._result_count(limit=run._batch_size() + 1) <= run._batch_size()
-        )
+        now = self.filtered(lambda run: run._publishes_at_once())
         self.write(
             {
                 "publish_requested_by_id": self.env.uid,
@@ -511,6 +509,15 @@ class CustomerGradingRun(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def _publishes_at_once(self):
+        """The run has one batch of customers at most: over a few chosen
+        customers (no query: a re-grading on demand), or counted."""
+        self.ensure_one()
+        size = self._batch_size()
+        if self.is_partial and len(self.partner_ids) <= size:
+            return True
+        return self._result_count(limit=size + 1) <= size
 
     def _publish(self):
         """Give the grades of the runs to the customers, all batches in this
