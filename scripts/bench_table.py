@@ -101,6 +101,13 @@ def report(args, figures, load_seconds):
         ),
         ("scheduled action: total", f"{cron['seconds']:.2f} s, {cron['queries']:,} queries"),
         (
+            "background publication: request / batches / slowest batch / total",
+            f"{figures['background']['request']:.2f} s / {figures['background']['batches']}"
+            f" / {figures['background']['slowest']:.2f} s / {figures['background']['seconds']:.2f}"
+            f" s, {figures['background']['queries']:,} queries"
+            f" ({figures['background']['state']})",
+        ),
+        (
             "daily visit action: customers owing visits / behind",
             f"{visits['rows']:,} / {visits['behind']:,}",
         ),

@@ -221,9 +221,10 @@ class CustomerGradingComputation(models.AbstractModel):
 
     @api.model
     def _finish_compute(self, run):
-        """Computed: a scheduled run goes to review, or is published by the
-        next steps where the company publishes without review."""
+        """Computed: a scheduled run goes to review, or to the scheduled
+        action's publication where the company publishes without review."""
         run.write({"state": "computed", "computed_date": fields.Datetime.now()})
-        self.env["customer.grading.publication"]._submit_for_review(
-            run.filtered(lambda r: r.auto_apply and r.review_required)
-        )
+        Publication = self.env["customer.grading.publication"]
+        scheduled = run.filtered("auto_apply")
+        Publication._submit_for_review(scheduled.filtered("review_required"))
+        Publication._queue_publication(scheduled.filtered(lambda r: not r.review_required))

@@ -1,6 +1,7 @@
 """Publication of a run: its results given to the customers, batch by
-batch, and what follows — the run it replaces, the notes of the grade
-changes, the elimination reviews, the salespeople's notices."""
+batch (by the scheduled action, or at once for a small run), and what
+follows — the run it replaces, the notes of the grade changes, the
+elimination reviews, the salespeople's notices."""
 
 from collections import defaultdict
 
@@ -50,6 +51,15 @@ class CustomerGradingPublication(models.AbstractModel):
                 run.with_context(lang=reviewer.lang).activity_schedule(
                     REVIEW_ACTIVITY, user_id=reviewer.id
                 )
+
+    @api.model
+    def _queue_publication(self, runs):
+        """Hand the publication of ``runs`` to the scheduled action, which
+        publishes them batch by batch (see :meth:`_publish_step`)."""
+        if not runs:
+            return
+        runs.write({"state": "publishing"})
+        self.env.ref("customer_grading.ir_cron_process_runs")._trigger()
 
     @api.model
     def _publish_step(self, run, limit=None):
@@ -105,8 +115,9 @@ class CustomerGradingPublication(models.AbstractModel):
                 ("state", "=", "applied"),
             ]
         )
-        # the scheduler applies as OdooBot: name who asked for the new grading
-        user = run.user_id if self.env.su else self.env.user
+        # the scheduler publishes as OdooBot: name who asked for the publication,
+        # else for the new grading
+        user = run.publish_requested_by_id or (run.user_id if self.env.su else self.env.user)
         previous.write(
             {
                 "state": "replaced",
@@ -330,6 +341,7 @@ class CustomerGradingPublication(models.AbstractModel):
                     "… and %(count)s more: see the run's results.", count=more
                 )
             run_in_their_language.message_notify(
+                author_id=self._author(run).id,
                 partner_ids=user.partner_id.ids,
                 subject=_("Grades published: %(run)s", run=run.display_name),
                 body=body,
@@ -387,7 +399,9 @@ class CustomerGradingPublication(models.AbstractModel):
             bodies[result_id] = Markup("<br/>").join(
                 [self.env._("The grade's policy applied:"), *policy_lines]
             )
-        messages = Result.browse(result_ids)._message_log_batch(bodies=bodies)
+        messages = Result.browse(result_ids)._message_log_batch(
+            bodies=bodies, author_id=self._author(run).id
+        )
         if changes:
             message_of = {message.res_id: message.id for message in messages}
             previous = {
@@ -434,3 +448,10 @@ class CustomerGradingPublication(models.AbstractModel):
                 }
             )
         return trackings
+
+    @api.model
+    def _author(self, run):
+        """Who the notes and notices of ``run``'s publication come from: the
+        grading manager who published it, also when the scheduled action
+        (OdooBot) gives the grades."""
+        return (run.publish_requested_by_id or self.env.user).partner_id

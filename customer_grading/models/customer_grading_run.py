@@ -2,14 +2,14 @@ from collections import Counter
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 from ..report import xlsx_common
 from ..report.customer_grading_run_xlsx import RunWorkbook
 from ..tools import periods
 
 DEFAULT_BATCH_SIZE = 1000
-# Computing and applying in one transaction (action_compute, action_apply) has
+# Computing and publishing in one transaction (action_compute, _publish) has
 # no time limit per step: larger batches read the documents fewer times.
 SYNC_BATCH_FACTOR = 20
 
@@ -18,7 +18,7 @@ REVIEW_ACTIVITY = "customer_grading.mail_activity_type_run_review"
 
 # A full run of a period is being prepared in these states, then published
 # ("applied"); only the published one is in force.
-PENDING_STATES = ("draft", "queued", "computing", "computed", "review")
+PENDING_STATES = ("draft", "queued", "computing", "computed", "review", "publishing")
 ACTIVE_STATES = (*PENDING_STATES, "applied")
 # The grade history: never recomputed, cancelled or deleted.
 HISTORY_STATES = ("applied", "replaced")
@@ -27,10 +27,10 @@ HISTORY_STATES = ("applied", "replaced")
 class CustomerGradingRun(models.Model):
     """One grading of a company's customers for a period.
 
-    Life cycle: draft → (queued → computing) → computed → applied, or
-    cancelled. An applied run is the grade history of its customers and is
-    never recomputed: grading its period again makes a new run, which marks
-    it replaced when applied. Review and publication steps fit between
+    Life cycle: draft → (queued → computing) → computed → (publishing →)
+    applied, or cancelled. An applied run is the grade history of its
+    customers and is never recomputed: grading its period again makes a new
+    run, which marks it replaced when applied. Review and publication steps fit between
     ``computed`` and ``applied``; appeals act on the results of an applied run.
     """
 
@@ -92,6 +92,7 @@ class CustomerGradingRun(models.Model):
             ("computing", "Computing"),
             ("computed", "Computed"),
             ("review", "In Review"),
+            ("publishing", "Publishing"),
             ("applied", "Published"),
             ("replaced", "Replaced"),
             ("cancel", "Cancelled"),
@@ -130,6 +131,21 @@ class CustomerGradingRun(models.Model):
         copy=False,
         tracking=True,
         help="Why the reviewer sends the run back; required to send it back.",
+    )
+    publish_requested_by_id = fields.Many2one(
+        "res.users",
+        string="Publication Requested By",
+        readonly=True,
+        copy=False,
+        help="The grading manager who published or approved the run; empty when the "
+        "scheduled action published it by itself.",
+    )
+    publish_requested_date = fields.Datetime(
+        string="Publication Requested On", readonly=True, copy=False
+    )
+    publication_progress = fields.Char(
+        compute="_compute_publication_progress",
+        help="How many of the run's customers the scheduled action has given their grade.",
     )
     applied_date = fields.Datetime(string="Published On", readonly=True, copy=False)
     replaced_by_id = fields.Many2one(
@@ -298,6 +314,20 @@ class CustomerGradingRun(models.Model):
             run.contract_missing_count = counts["contract"].get(run, 0)
             run.kam_missing_count = counts["kam"].get(run, 0)
 
+    @api.depends("state", "applied_result_id")
+    def _compute_publication_progress(self):
+        for run in self:
+            if run.state != "publishing" or not run.id:
+                run.publication_progress = False
+                continue
+            total = run._result_count()
+            done = total - run._result_count(after=run.applied_result_id)
+            run.publication_progress = self.env._(
+                "Publishing: %(done)s / %(total)s customers",
+                done=formatLang(self.env, done, digits=0),
+                total=formatLang(self.env, total, digits=0),
+            )
+
     def _policy_check_domain(self, check):
         """The results, of runs of one company, whose grade requires a contract
         (``check`` "contract") or a key-account manager ("kam") that the
@@ -405,8 +435,7 @@ class CustomerGradingRun(models.Model):
                         run=run.display_name,
                     )
                 )
-        self._publish()
-        return True
+        return self._request_publication()
 
     def action_submit_review(self):
         """Submit computed runs to the grading managers' review."""
@@ -428,8 +457,7 @@ class CustomerGradingRun(models.Model):
                 )
         self.write({"approved_by_id": self.env.uid, "approved_date": fields.Datetime.now()})
         self.activity_feedback([REVIEW_ACTIVITY], feedback=self.env._("Approved and published."))
-        self._publish()
-        return True
+        return self._request_publication()
 
     def action_send_back(self):
         """Send runs in review back to computed, with the reason in Reason for Sending Back."""
@@ -463,11 +491,53 @@ class CustomerGradingRun(models.Model):
                     )
                 )
 
+    def _request_publication(self):
+        """Publish the runs the user asked to publish: a run of one batch of
+        customers at most at once (the work of one step of the scheduled
+        action); the others by the scheduled action, batch by batch, in the
+        background. Returns the button's answer: a notification when the
+        scheduled action publishes."""
+        now = self.filtered(lambda run: run._publishes_at_once())
+        self.write(
+            {
+                "publish_requested_by_id": self.env.uid,
+                "publish_requested_date": fields.Datetime.now(),
+            }
+        )
+        now._publish()
+        later = self - now
+        if not later:
+            return True
+        self.env["customer.grading.publication"]._queue_publication(later)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "%(runs)s: the grades are being published in the background, batch by "
+                    "batch; the run shows the progress.",
+                    runs=", ".join(later.mapped("display_name")),
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _publishes_at_once(self):
+        """The run has one batch of customers at most: over a few chosen
+        customers (no query: a re-grading on demand), or counted."""
+        self.ensure_one()
+        size = self._batch_size()
+        if self.is_partial and len(self.partner_ids) <= size:
+            return True
+        return self._result_count(limit=size + 1) <= size
+
     def _publish(self):
-        """Give the grades of the runs to the customers, batch by batch, in
-        this transaction."""
+        """Give the grades of the runs to the customers, all batches in this
+        transaction (a small run, scripts, tests); the scheduled action does
+        the same batch by batch (see :meth:`_apply_step`)."""
         for run in self:
-            while run.state in ("computed", "review"):
+            while run.state in ("computed", "review", "publishing"):
                 run._apply_step(run._batch_size() * SYNC_BATCH_FACTOR)
 
     def action_cancel(self):
@@ -477,6 +547,7 @@ class CustomerGradingRun(models.Model):
         return True
 
     def action_reset_to_draft(self):
+        self._check_not_history()
         for run in self:
             if run.state not in ("computed", "cancel"):
                 raise UserError(self.env._("Only a computed or cancelled run goes back to draft."))
@@ -512,10 +583,10 @@ class CustomerGradingRun(models.Model):
         }
 
     def _check_not_history(self):
-        """Applied runs, and runs whose application has begun, are the grade
-        history of their customers: never cancelled, recomputed or deleted."""
+        """Applied runs, and runs being published, are the grade history of
+        their customers: never cancelled, recomputed or deleted."""
         for run in self:
-            if run.state in HISTORY_STATES or run.applied_result_id:
+            if run.state in (*HISTORY_STATES, "publishing") or run.applied_result_id:
                 raise UserError(
                     self.env._(
                         "The grades of %(run)s are the grade history of its customers; "

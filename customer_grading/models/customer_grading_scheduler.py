@@ -94,12 +94,4 @@ class CustomerGradingScheduler(models.AbstractModel):
 
     @api.model
     def _waiting_domain(self):
-        return [
-            "|",
-            ("state", "in", ("queued", "computing")),
-            "&",
-            "&",
-            ("state", "=", "computed"),
-            ("auto_apply", "=", True),
-            ("company_id.grading_review_required", "=", False),
-        ]
+        return [("state", "in", ("queued", "computing", "publishing"))]

@@ -18,6 +18,7 @@ from . import (
     test_performance,
     test_policy,
     test_preview,
+    test_publication,
     test_receivable_review,
     test_rfm,
     test_run,

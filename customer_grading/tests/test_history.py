@@ -108,7 +108,7 @@ class TestHistory(GradingCase):
         )
         new.with_user(self.manager).write({"auto_apply": True})
         new.with_user(self.manager).action_queue()
-        while new.state != "computed":
+        while new.state != "publishing":  # computed, then published by the scheduler
             self.Run._cron_process_runs()
         # until the new run is applied, the old grades stay in force
         self.assertEqual(old.state, "applied")
@@ -154,9 +154,13 @@ class TestHistory(GradingCase):
     def test_run_being_applied_is_not_recomputed_reset_or_cancelled(self):
         self.env["ir.config_parameter"].sudo().set_param("customer_grading.batch_size", 1)
         run = self._run()
-        run.auto_apply = True
+        run.action_apply()  # handed to the scheduled action
+        self.assertEqual((run.state, run.applied_result_id), ("publishing", 0))
+        for refused in (run.action_reset_to_draft, run.action_compute, run.action_cancel):
+            with self.assertRefused(UserError, "grade history"):
+                refused()
         self.Run._cron_process_runs()  # one customer has its grade from this run
-        self.assertEqual(run.state, "computed")
+        self.assertEqual(run.state, "publishing")
         self.assertTrue(run.applied_result_id)
         for refused in (
             run.action_reset_to_draft,

@@ -126,7 +126,7 @@ class TestConcurrentEdit(TransactionCase):
         return api.Environment(cr, SUPERUSER_ID, {})
 
     def _graded_run(self, env):
-        """A committed run over one new customer, computed, waiting to be applied."""
+        """A committed run over one new customer, computed, waiting to be published."""
         partner = env["res.partner"].create(
             {"name": "Concurrent Customer", "is_company": True, "customer_rank": 1}
         )
@@ -147,19 +147,64 @@ class TestConcurrentEdit(TransactionCase):
         self.addCleanup(self._delete, partner.id, run.id, env.company.id, review_required)
         return run, partner
 
-    def _delete(self, partner_id, run_id, company_id, review_required):
+    def _run_to_publish(self, env):
+        """A committed run over two new customers, computed, whose publication
+        a grading manager asked for: the scheduler publishes it one customer
+        per batch."""
+        Param = env["ir.config_parameter"]
+        batch_size = Param.get_param("customer_grading.batch_size")
+        Param.set_param("customer_grading.batch_size", 1)
+        partners = env["res.partner"].create(
+            [
+                {"name": f"Concurrent Customer {n}", "is_company": True, "customer_rank": 1}
+                for n in range(2)
+            ]
+        )
+        indicator = env.company.grading_scheme_id.indicator_ids.filtered(
+            lambda indicator: indicator.code == "new_business"
+        )
+        env["customer.grading.value"].create(
+            [{"partner_id": p.id, "indicator_id": indicator.id, "value": 90} for p in partners]
+        )
+        review_required = env.company.grading_review_required
+        env.company.grading_review_required = False
+        run = env["customer.grading.run"].create(
+            {"date_to": DATE_TO, "partner_ids": [Command.set(partners.ids)]}
+        )
+        run.action_compute()
+        # as the administrator, a grading manager
+        run.with_user(env.ref("base.user_admin")).action_apply()
+        env.cr.commit()
+        self.addCleanup(self._restore_batch_size, batch_size)
+        self.addCleanup(self._delete, partners.ids, run.id, env.company.id, review_required)
+        return run, partners
+
+    def _restore_batch_size(self, batch_size):
+        with odoo.sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["ir.config_parameter"].set_param(
+                "customer_grading.batch_size", batch_size
+            )
+
+    def _delete(self, partner_ids, run_id, company_id, review_required):
+        partner_ids = partner_ids if isinstance(partner_ids, list) else [partner_ids]
         with odoo.sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
             cr.execute(
                 "UPDATE res_company SET grading_review_required = %s WHERE id = %s",
                 [review_required, company_id],
             )
-            cr.execute("DELETE FROM customer_grading_run WHERE id = %s", [run_id])
-            cr.execute("DELETE FROM customer_grading_value WHERE partner_id = %s", [partner_id])
             cr.execute(
-                "DELETE FROM mail_message WHERE model = 'res.partner' AND res_id = %s",
-                [partner_id],
+                "DELETE FROM mail_message WHERE model = 'customer.grading.run' AND res_id = %s",
+                [run_id],
             )
-            cr.execute("DELETE FROM res_partner WHERE id = %s", [partner_id])
+            cr.execute("DELETE FROM customer_grading_run WHERE id = %s", [run_id])
+            cr.execute(
+                "DELETE FROM customer_grading_value WHERE partner_id = ANY(%s)", [partner_ids]
+            )
+            cr.execute(
+                "DELETE FROM mail_message WHERE model = 'res.partner' AND res_id = ANY(%s)",
+                [partner_ids],
+            )
+            cr.execute("DELETE FROM res_partner WHERE id = ANY(%s)", [partner_ids])
             cr.execute(
                 "DELETE FROM ir_cron_trigger WHERE cron_id = %s",
                 [self.env.ref("customer_grading.ir_cron_process_runs").id],
@@ -169,7 +214,7 @@ class TestConcurrentEdit(TransactionCase):
         run_env, user_env = self._transaction(), self._transaction()
         run, partner = self._graded_run(run_env)
         Run = run_env["customer.grading.run"]
-        self.assertEqual(run.state, "computed")  # the scheduler's transaction begins
+        self.assertEqual(run.state, "publishing")  # the scheduler's transaction begins
 
         # meanwhile a salesperson saves a new phone number on the customer
         user_env["res.partner"].browse(partner.id).phone = "+86 21 5555 0100"
@@ -181,7 +226,7 @@ class TestConcurrentEdit(TransactionCase):
             "odoo.sql_db", "odoo.addons.customer_grading.models.customer_grading_scheduler"
         ):
             Run._cron_process_runs()
-        self.assertEqual((run.state, run.applied_result_id), ("computed", 0))
+        self.assertEqual((run.state, run.applied_result_id), ("publishing", 0))
         run_env.cr.commit()
 
         # the next call, in a new transaction, applies the grade
@@ -192,3 +237,35 @@ class TestConcurrentEdit(TransactionCase):
         self.assertEqual(partner.grading_level_id, run.result_ids.level_id)
         self.assertTrue(partner.grading_level_id)
         self.assertEqual(partner.phone, "+86 21 5555 0100")
+
+    def test_background_publication_completes_while_customers_are_edited(self):
+        run_env, user_env = self._transaction(), self._transaction()
+        run, partners = self._run_to_publish(run_env)
+        Run = run_env["customer.grading.run"]
+        self.assertEqual(run.state, "publishing")
+        self.assertEqual(Run._cron_process_runs(), 1)  # the first customer, committed
+        run_env.cr.commit()
+        run_env.invalidate_all()
+        self.assertEqual(run.state, "publishing")  # the scheduler's next transaction begins
+
+        # meanwhile salespeople save new phone numbers on both customers
+        user_env["res.partner"].browse(partners.ids).phone = "+86 21 5555 0100"
+        user_env.flush_all()
+        user_env.cr.commit()
+
+        # the second batch meets the edit: rolled back alone, the publication goes on
+        with mute_logger(
+            "odoo.sql_db", "odoo.addons.customer_grading.models.customer_grading_scheduler"
+        ):
+            self.assertEqual(Run._cron_process_runs(), 1)
+        self.assertEqual(run.state, "publishing")
+        run_env.cr.commit()
+
+        self.assertEqual(Run._cron_process_runs(), 0)
+        run_env.cr.commit()
+        run_env.invalidate_all()
+        self.assertEqual(run.state, "applied")
+        for partner in partners:
+            self.assertEqual(partner.grading_result_id.run_id, run)
+            self.assertTrue(partner.grading_level_id)
+            self.assertEqual(partner.phone, "+86 21 5555 0100")
