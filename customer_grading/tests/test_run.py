@@ -1,7 +1,9 @@
+import ast
 from datetime import date
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import UserError
@@ -182,6 +184,28 @@ class TestRun(GradingCase):
         self.assertEqual(partial.state, "applied")
         self.assertEqual(partial.result_ids.partner_id, self.small)
         self.assertFalse(self.big.grading_level_id)
+
+    def test_run_list_finds_pending_regradings(self):
+        """The runs list hides the re-gradings once published, not one a
+        manager created and has still to publish."""
+        full = self._run()
+        self.small.with_user(self.manager).action_grading_regrade()
+        published = self.env["customer.grading.run"].search([("partner_ids", "in", self.small.ids)])
+        pending = self._run(partners=self.big)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_grading.customer_grading_run_action"
+        )
+        self.assertEqual(action["context"], "{'search_default_filter_current': 1}")
+        arch = self.env["customer.grading.run"].get_views([(False, "search")])["views"]["search"]
+        domain = ast.literal_eval(
+            etree.fromstring(arch["arch"])
+            .xpath("//filter[@name='filter_current']")[0]
+            .get("domain")
+        )
+        shown = self.env["customer.grading.run"].search(domain)
+        self.assertIn(full, shown)
+        self.assertIn(pending, shown)
+        self.assertNotIn(published, shown)
 
     def test_regrade_from_a_contact_grades_the_company(self):
         contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": self.small.id})
