@@ -378,11 +378,7 @@ class TestCareCalendar(CareCase):
         )
         costs = {(level.code, year.year): cost for level, year, cost in groups}
         buyer_cost = sum(touches.filtered(lambda t: t.partner_id == self.buyer).mapped("cost"))
-        self.assertEqual(
-            costs,
-            {("A", 2027): buyer_cost, ("B", 2027): 330 - buyer_cost + 100 - 100 + 0 or 0,
-             ("A", 2026): 40},
-        ) if False else None
+        self.assertEqual(len(costs), 3)
         self.assertEqual(costs[("A", 2027)], buyer_cost)
         self.assertEqual(costs[("B", 2027)], 430 - buyer_cost)
         self.assertEqual(costs[("A", 2026)], 40)
