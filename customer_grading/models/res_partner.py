@@ -229,22 +229,25 @@ class ResPartner(models.Model):
     grading_is_key_person = fields.Boolean(
         string="Key Person",
         index=True,
+        copy=False,
         groups=GROUP_USER,
         help="One of the people who matter at the customer (关键人): their relationship card "
         "is kept up to date and the care calendar plans their greetings.",
     )
-    grading_birthday = fields.Date(string="Birthday", groups=GROUP_USER)
+    grading_birthday = fields.Date(string="Birthday", copy=False, groups=GROUP_USER)
     grading_care_holiday_ids = fields.Many2many(
         "customer.grading.care.holiday",
         "res_partner_grading_care_holiday_rel",
         "partner_id",
         "holiday_id",
         string="Holidays",
+        copy=False,
         groups=GROUP_USER,
         help="The holidays on which the key person is greeted.",
     )
     grading_care_preferences = fields.Text(
         string="Preferences and Notes",
+        copy=False,
         groups=GROUP_USER,
         help="What the key person likes, dislikes, family, habits: what makes a greeting or "
         "a gift personal.",
@@ -519,7 +522,7 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partners = super().create(vals_list)
-        if any(CARD_FIELDS & vals.keys() for vals in vals_list):
+        if any(vals.get(name) for vals in vals_list for name in CARD_FIELDS):
             partners._check_grading_card_access()
         partners._check_blacklist_admission()
         return partners

@@ -139,6 +139,10 @@ class TestRelationshipCard(CareCase):
             )
         # the contact's other fields stay Odoo's
         self.engineer.with_user(editor).write({"email": "wang@example.com"})
+        # a copy of the contact is not a key person: no card to guard
+        copy = self.engineer.with_user(editor).copy()
+        self.assertFalse(copy.grading_is_key_person)
+        self.assertFalse(copy.grading_care_holiday_ids)
 
     def test_other_company_holiday_not_linked(self):
         """A salesperson links only holidays they may read."""
