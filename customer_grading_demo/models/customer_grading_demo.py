@@ -699,12 +699,16 @@ class CustomerGradingDemo(models.AbstractModel):
             chosen = [holidays["spring_festival"], holidays["mid_autumn"]]
             if index % 3 == 0:
                 chosen.append(holidays["dragon_boat"])
+            # birthdays this month, the first ones in the coming days: planned
+            birth_year = rng.choice(range(1964, 1992, 4))  # leap years: any day exists
+            if index < 4:
+                birthday = (today + timedelta(days=index + 1)).replace(year=birth_year)
+            else:
+                birthday = date(birth_year, today.month, 1 + (index * 5) % month_days)
             person.write(
                 {
                     "grading_is_key_person": True,
-                    "grading_birthday": date(
-                        rng.randint(1965, 1990), today.month, 1 + (index * 5) % month_days
-                    ),
+                    "grading_birthday": birthday,
                     "grading_care_holiday_ids": [Command.set([h.id for h in chosen])],
                     "grading_care_preferences": rng.choice(CARE_PREFERENCES),
                     # a third of the cards not checked for months: flagged
@@ -712,6 +716,17 @@ class CustomerGradingDemo(models.AbstractModel):
                     - timedelta(days=200 if index % 3 == 1 else rng.randint(5, 60)),
                 }
             )
+            this_year = birthday.replace(year=today.year)
+            if this_year < today:
+                touches.append(
+                    {
+                        "partner_id": person.id,
+                        "occasion": "birthday",
+                        "date": this_year,
+                        "touch_type": "card" if index % 2 else "call",
+                        "state": "done",
+                    }
+                )
             for holiday in chosen:
                 key = next(k for k, h in holidays.items() if h == holiday)
                 gift, cost = gifts[key]
