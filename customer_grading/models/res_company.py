@@ -197,8 +197,7 @@ class ResCompany(models.Model):
             if company.grading_care_lead_days < 0:
                 raise ValidationError(
                     self.env._(
-                        "Greetings of %(company)s are planned 0 days ahead or more, not "
-                        "%(days)s.",
+                        "Greetings of %(company)s are planned 0 days ahead or more, not %(days)s.",
                         company=company.name,
                         days=company.grading_care_lead_days,
                     )

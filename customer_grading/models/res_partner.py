@@ -223,7 +223,6 @@ class ResPartner(models.Model):
         groups=GROUP_USER,
     )
 
-
     # The relationship card of a key person (客户关系卡, 002 §四.3); the
     # position is Odoo's ``function``.
     grading_is_key_person = fields.Boolean(

@@ -108,7 +108,9 @@ class TestRelationshipCard(CareCase):
         self.assertEqual(self.buyer.function, "Purchasing Director")
         self.assertEqual(self.buyer.grading_care_holiday_ids, self.spring | self.national)
         # a new key person among their customer's contacts
-        contact = self.env["res.partner"].create({"name": "Zhao Min", "parent_id": self.customer.id})
+        contact = self.env["res.partner"].create(
+            {"name": "Zhao Min", "parent_id": self.customer.id}
+        )
         contact.with_user(self.salesman_1).grading_is_key_person = True
         self.assertTrue(contact.grading_is_key_person)
         # not the rest of the contact, which is Odoo's right to edit contacts
@@ -170,7 +172,9 @@ class TestRelationshipCard(CareCase):
         ]
         Partner = self.env["res.partner"].with_user(self.manager)
         self.assertEqual(Partner.search(domain), self.buyer)
-        self.assertEqual(self.buyer.with_user(self.manager).grading_customer_level_id, self.levels["A"])
+        self.assertEqual(
+            self.buyer.with_user(self.manager).grading_customer_level_id, self.levels["A"]
+        )
         self.manager.company_ids |= other
         there = Partner.with_company(other).with_context(allowed_company_ids=other.ids)
         self.assertEqual(there.search(domain), self.engineer)
@@ -280,8 +284,9 @@ class TestCareCalendar(CareCase):
         self.company.grading_care_lead_days = 5
         with freeze_time("2027-09-28 10:00:00"):
             self.Touch._cron_plan_care()
-        self.assertEqual(self._touches(self.buyer).filtered("holiday_id").holiday_id,
-                         self.spring | self.national)
+        self.assertEqual(
+            self._touches(self.buyer).filtered("holiday_id").holiday_id, self.spring | self.national
+        )
 
     def test_progress(self):
         """A limited run plans part of the touches and reports the rest."""
@@ -303,11 +308,13 @@ class TestCareCalendar(CareCase):
         for count in (5, 20):
             persons = self.env["res.partner"]
             for customer in customers[:count]:
-                persons |= self._key_person(customer, f"Person {customer.name}",
-                                            birthday=date(1970, 3, day))
+                persons |= self._key_person(
+                    customer, f"Person {customer.name}", birthday=date(1970, 3, day)
+                )
             self.env.invalidate_all()
-            with freeze_time(f"2027-03-{day - 3:02d} 10:00:00"), self.assertQueryCount(
-                PLAN_QUERIES
+            with (
+                freeze_time(f"2027-03-{day - 3:02d} 10:00:00"),
+                self.assertQueryCount(PLAN_QUERIES),
             ):
                 self.Touch._cron_plan_care()
             self.assertEqual(len(self._touches(persons)), count)
@@ -335,9 +342,7 @@ class TestCareCalendar(CareCase):
         self.assertTrue(mine.with_user(self.salesman_1).has_access("write"))
         with self.assertRaises(AccessError):
             theirs.with_user(self.salesman_1).check_access("read")
-        self.assertEqual(
-            self.Touch.with_user(self.salesman_1).search([]), mine
-        )
+        self.assertEqual(self.Touch.with_user(self.salesman_1).search([]), mine)
         # done with a gift and its cost
         touch = mine[0].with_user(self.salesman_1)
         touch.write({"touch_type": "gift", "gift": "Tea set", "cost": 300})
@@ -370,8 +375,9 @@ class TestCareCalendar(CareCase):
         with freeze_time("2027-02-01 10:00:00"):
             self.Touch._cron_plan_care()
         touches = self._touches()
-        self.assertEqual(touches.filtered(lambda t: t.partner_id == self.buyer).level_id,
-                         self.levels["A"])
+        self.assertEqual(
+            touches.filtered(lambda t: t.partner_id == self.buyer).level_id, self.levels["A"]
+        )
         for touch, cost in zip(touches.sorted("id"), (100, 250, 80), strict=True):
             touch.write({"cost": cost, "touch_type": "gift", "state": "done"})
         self.Touch.create(
