@@ -95,6 +95,12 @@ class ResCompany(models.Model):
         "customer's sales of last month and open receivables is prepared for the sales "
         "managers.",
     )
+    grading_care_lead_days = fields.Integer(
+        string="Plan Greetings Ahead (days)",
+        default=7,
+        help="The care calendar plans the greetings and gifts of key persons' birthdays and "
+        "holidays this many days ahead, and reminds their salespeople then.",
+    )
     # the customer goals (003 §二), followed on the grading dashboard
     grading_target_satisfaction = fields.Float(
         string="Satisfaction Target (%)",
@@ -183,6 +189,18 @@ class ResCompany(models.Model):
                         "so that every month has one (not %(day)s).",
                         company=company.name,
                         day=company.grading_receivable_review_day,
+                    )
+                )
+
+    @api.constrains("grading_care_lead_days")
+    def _check_grading_care_lead_days(self):
+        for company in self:
+            if company.grading_care_lead_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Greetings of %(company)s are planned 0 days ahead or more, not %(days)s.",
+                        company=company.name,
+                        days=company.grading_care_lead_days,
                     )
                 )
 

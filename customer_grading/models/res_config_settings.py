@@ -56,6 +56,9 @@ class ResConfigSettings(models.TransientModel):
     grading_receivable_review_day = fields.Integer(
         related="company_id.grading_receivable_review_day", readonly=False
     )
+    grading_care_lead_days = fields.Integer(
+        related="company_id.grading_care_lead_days", readonly=False
+    )
     grading_target_satisfaction = fields.Float(
         related="company_id.grading_target_satisfaction", readonly=False
     )

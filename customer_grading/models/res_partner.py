@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
 
 from .customer_grading_blacklist import REASONS
 from .customer_grading_visit import GROUP_MANAGER
@@ -12,6 +15,19 @@ POLICY_EXCEPTION_FIELDS = {"grading_policy_exception", "grading_policy_exception
 # Fields the blacklist admission check compares, the country they are read in
 # and the company it is checked in.
 ADMISSION_FIELDS = {"name", "vat", "email", "phone", "mobile", "country_id", "company_id"}
+
+# The relationship card of a key person (客户关系卡, 002 §四.3): written by the
+# customer's salesperson and the grading managers only.
+CARD_FIELDS = {
+    "grading_is_key_person",
+    "grading_birthday",
+    "grading_care_holiday_ids",
+    "grading_care_preferences",
+    "grading_card_checked_on",
+}
+# What the card form and list write, also for salespeople who may not edit
+# contacts: the card and Odoo's job position.
+CARD_WRITE_FIELDS = CARD_FIELDS | {"function"}
 
 
 class ResPartner(models.Model):
@@ -205,6 +221,55 @@ class ResPartner(models.Model):
         related="grading_blacklist_match_id.state",
         string="Matched Entry Status",
         groups=GROUP_USER,
+    )
+
+    # The relationship card of a key person (客户关系卡, 002 §四.3); the
+    # position is Odoo's ``function``.
+    grading_is_key_person = fields.Boolean(
+        string="Key Person",
+        index=True,
+        copy=False,
+        groups=GROUP_USER,
+        help="One of the people who matter at the customer (关键人): their relationship card "
+        "is kept up to date and the care calendar plans their greetings.",
+    )
+    grading_birthday = fields.Date(string="Birthday", copy=False, groups=GROUP_USER)
+    grading_care_holiday_ids = fields.Many2many(
+        "customer.grading.care.holiday",
+        "res_partner_grading_care_holiday_rel",
+        "partner_id",
+        "holiday_id",
+        string="Holidays",
+        copy=False,
+        groups=GROUP_USER,
+        help="The holidays on which the key person is greeted.",
+    )
+    grading_care_preferences = fields.Text(
+        string="Preferences and Notes",
+        copy=False,
+        groups=GROUP_USER,
+        help="What the key person likes, dislikes, family, habits: what makes a greeting or "
+        "a gift personal.",
+    )
+    grading_card_checked_on = fields.Date(
+        string="Card Checked On",
+        copy=False,
+        groups=GROUP_USER,
+        help="When the relationship card was last checked to be right.",
+    )
+    grading_card_is_stale = fields.Boolean(
+        string="Card to Check",
+        compute="_compute_grading_card_is_stale",
+        search="_search_grading_card_is_stale",
+        groups=GROUP_USER,
+        help="A key person whose card was not checked within the company's review interval.",
+    )
+    grading_customer_level_id = fields.Many2one(
+        "customer.grading.level",
+        string="Customer Grade",
+        compute="_compute_grading_customer_level_id",
+        groups=GROUP_USER,
+        help="The grade of the key person's customer in the current company.",
     )
 
     # Policies of the grade in force, per company (see customer.grading.level)
@@ -417,9 +482,47 @@ class ResPartner(models.Model):
             )
         ]
 
+    @api.depends("grading_is_key_person", "grading_card_checked_on")
+    @api.depends_context("company")
+    def _compute_grading_card_is_stale(self):
+        limit = self._grading_card_limit()
+        for partner in self:
+            checked = partner.grading_card_checked_on
+            partner.grading_card_is_stale = partner.grading_is_key_person and (
+                not checked or checked < limit
+            )
+
+    def _search_grading_card_is_stale(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on cards to check."))
+        stale = [
+            ("grading_is_key_person", "=", True),
+            "|",
+            ("grading_card_checked_on", "=", False),
+            ("grading_card_checked_on", "<", self._grading_card_limit()),
+        ]
+        if (operator == "=") == value:
+            return stale
+        return ["!", *expression.normalize_domain(stale)]
+
+    @api.model
+    def _grading_card_limit(self):
+        """Cards checked before this day are to be checked again: the current
+        company's review interval of manual information."""
+        company = self.env.company
+        return company._grading_today() - timedelta(days=company.grading_stale_after_days)
+
+    @api.depends("commercial_partner_id")
+    @api.depends_context("company")
+    def _compute_grading_customer_level_id(self):
+        for partner in self:
+            partner.grading_customer_level_id = partner.commercial_partner_id.grading_level_id
+
     @api.model_create_multi
     def create(self, vals_list):
         partners = super().create(vals_list)
+        if any(vals.get(name) for vals in vals_list for name in CARD_FIELDS):
+            partners._check_grading_card_access()
         partners._check_blacklist_admission()
         return partners
 
@@ -429,6 +532,18 @@ class ResPartner(models.Model):
             # manual indicators of their customers up to date from the form.
             self._write_grading_values(vals["grading_value_ids"])
             return True
+        if CARD_FIELDS & vals.keys():
+            self._check_grading_card_access()
+            if vals.keys() <= CARD_WRITE_FIELDS and not self.has_access("write"):
+                # salespeople without the right to edit contacts still keep
+                # the cards of their customers' key persons up to date
+                self.check_access("read")
+                result = super(ResPartner, self.sudo()).write(vals)
+                if "grading_care_holiday_ids" in vals:
+                    # only holidays the user may read are linked
+                    holidays = self.sudo().grading_care_holiday_ids
+                    holidays.with_env(self.env).check_access("read")
+                return result
         if POLICY_EXCEPTION_FIELDS & vals.keys():
             if not (self.env.su or self.env.user.has_group(GROUP_MANAGER)):
                 raise AccessError(
@@ -466,6 +581,21 @@ class ResPartner(models.Model):
     def _check_blacklist_admission(self):
         self.env["customer.grading.blacklist"]._check_admission(self)
 
+    def _check_grading_card_access(self):
+        """Relationship cards are kept by the customer's salesperson and the
+        grading managers."""
+        if self.env.su or self.env.user.has_group(GROUP_MANAGER):
+            return
+        others = self.filtered(lambda p: p.commercial_partner_id.user_id != self.env.user)
+        if others:
+            raise AccessError(
+                self.env._(
+                    "Only the salesperson of %(customer)s or a grading manager keeps the "
+                    "relationship cards of its key persons.",
+                    customer=others[0].commercial_partner_id.display_name,
+                )
+            )
+
     @api.onchange("name", "vat", "email", "phone", "mobile", "country_id", "company_id")
     def _onchange_blacklist_admission(self):
         return self.env["customer.grading.blacklist"]._admission_warning(self)
@@ -481,6 +611,11 @@ class ResPartner(models.Model):
                 Value.browse(command[1]).write(command[2])
             elif command[0] in (Command.DELETE, Command.UNLINK):
                 Value.browse(command[1]).unlink()
+
+    def action_grading_card_checked(self):
+        """The relationship card was checked today (in the company's time zone)."""
+        self.write({"grading_card_checked_on": self.env.company._grading_today()})
+        return True
 
     def action_grading_regrade(self):
         """Grade these customers now with the company's scheme, and apply."""

@@ -2,6 +2,7 @@ from . import (
     test_appeal,
     test_blacklist,
     test_blacklist_keys,
+    test_care,
     test_company_activities,
     test_company_settings,
     test_complaint,

@@ -133,3 +133,18 @@ def previous_month(day):
 def month_label(day):
     """'2026-11' for any day of November 2026."""
     return f"{day.year}-{day.month:02d}"
+
+
+def anniversaries(day, start, end):
+    """The dates from ``start`` to ``end`` (both included) that fall on the
+    month and day of ``day`` (a birthday): a 29 February is kept on 28
+    February in other years."""
+    found = []
+    for year in range(start.year, end.year + 1):
+        try:
+            anniversary = day.replace(year=year)
+        except ValueError:  # 29 February in a common year
+            anniversary = date(year, 2, 28)
+        if start <= anniversary <= end:
+            found.append(anniversary)
+    return found

@@ -9,9 +9,10 @@ This model belongs to the customer_grading_demo addon, never installed in a
 production database; its demo data calls ``_generate`` once, at installation.
 """
 
+import calendar
 import logging
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from odoo import Command, api, fields, models
 
@@ -111,6 +112,13 @@ VISIT_TOPICS = [  # (planned content, actual content, next steps)
 ]
 FUNCTIONS = ["Purchasing Manager", "General Manager", "Finance Director", "Procurement Officer"]
 
+CARE_PREFERENCES = [
+    "Green tea, no alcohol. Two children; plays badminton on Saturdays.",
+    "Collects calligraphy; prefers a call to a message.",
+    "Vegetarian. Likes local specialities from our region.",
+    "Golf; fond of single-origin coffee. Do not call before 10:00.",
+]
+
 # (share of customers, orders per month, order amount range, margin, on-time payment rate,
 #  manual rating range): a customer base shaped like a real one, from strategic to marginal.
 PROFILES = {
@@ -171,6 +179,7 @@ class CustomerGradingDemo(models.AbstractModel):
         self._demo_run_in_review(env)
         self._demo_preview(env)
         self._demo_complaints(env, partners, today)
+        self._demo_care(env, rng, partners, today)
         # the salespeople's monthly missing-contract reminders
         env["customer.grading.contract.reminder"]._cron_check_contracts()
         return True
@@ -637,6 +646,106 @@ class CustomerGradingDemo(models.AbstractModel):
                 complaint.customer_confirmed = True
                 complaint.action_close()
         Complaint._cron_escalate()
+
+    def _demo_care(self, env, rng, partners, today):
+        """Relationship cards and the care calendar: the holidays' dates of
+        last, this and next year, key persons of the best customers with
+        birthdays this month (some cards not checked for long), last year's
+        greetings done with their gifts and costs, then the scheduled action
+        that plans what is due and reminds the salespeople."""
+        Touch = env["customer.grading.care.touch"]
+        if Touch.search_count([], limit=1):
+            return
+        holidays = {
+            key: env.ref(f"customer_grading.care_holiday_{key}")
+            for key in ("new_year", "spring_festival", "dragon_boat", "mid_autumn", "national_day")
+        }
+        lunar = {  # the lunar holidays move every year
+            "spring_festival": ("2025-01-29", "2026-02-17", "2027-02-06", "2028-01-26"),
+            "dragon_boat": ("2025-05-31", "2026-06-19", "2027-06-09", "2028-05-28"),
+            "mid_autumn": ("2025-10-06", "2026-09-25", "2027-09-15", "2028-10-03"),
+        }
+        years = range(today.year - 1, today.year + 2)
+        wanted = {
+            "new_year": [date(year, 1, 1) for year in years],
+            "national_day": [date(year, 10, 1) for year in years],
+            **{
+                key: [fields.Date.to_date(day) for day in days if int(day[:4]) in years]
+                for key, days in lunar.items()
+            },
+        }
+        env["customer.grading.care.holiday.date"].create(
+            [
+                {"holiday_id": holidays[key].id, "date": day}
+                for key, days in wanted.items()
+                for day in days
+                if day not in holidays[key].date_ids.mapped("date")
+            ]
+        )
+        customers = [
+            partner
+            for partner, profile in partners
+            if profile in ("strategic", "important") and partner.user_id and partner.child_ids
+        ][:12]
+        month_days = calendar.monthrange(today.year, today.month)[1]
+        gifts = {
+            "spring_festival": ("Tea set", 380.0),
+            "mid_autumn": ("Mooncakes", 260.0),
+            "dragon_boat": ("Zongzi box", 150.0),
+        }
+        touches = []
+        for index, customer in enumerate(customers):
+            person = customer.child_ids[0]
+            chosen = [holidays["spring_festival"], holidays["mid_autumn"]]
+            if index % 3 == 0:
+                chosen.append(holidays["dragon_boat"])
+            # birthdays this month, the first ones in the coming days: planned
+            birth_year = rng.choice(range(1964, 1992, 4))  # leap years: any day exists
+            if index < 4:
+                birthday = (today + timedelta(days=index + 1)).replace(year=birth_year)
+            else:
+                birthday = date(birth_year, today.month, 1 + (index * 5) % month_days)
+            person.write(
+                {
+                    "grading_is_key_person": True,
+                    "grading_birthday": birthday,
+                    "grading_care_holiday_ids": [Command.set([h.id for h in chosen])],
+                    "grading_care_preferences": rng.choice(CARE_PREFERENCES),
+                    # a third of the cards not checked for months: flagged
+                    "grading_card_checked_on": today
+                    - timedelta(days=200 if index % 3 == 1 else rng.randint(5, 60)),
+                }
+            )
+            this_year = birthday.replace(year=today.year)
+            if this_year < today:
+                touches.append(
+                    {
+                        "partner_id": person.id,
+                        "occasion": "birthday",
+                        "date": this_year,
+                        "touch_type": "card" if index % 2 else "call",
+                        "state": "done",
+                    }
+                )
+            for holiday in chosen:
+                key = next(k for k, h in holidays.items() if h == holiday)
+                gift, cost = gifts[key]
+                for day in holiday.date_ids.mapped("date"):
+                    if day < today:
+                        touches.append(
+                            {
+                                "partner_id": person.id,
+                                "occasion": "holiday",
+                                "holiday_id": holiday.id,
+                                "date": day,
+                                "touch_type": "gift",
+                                "gift": gift,
+                                "cost": cost * (1.5 if index < 4 else 1.0),
+                                "state": "done",
+                            }
+                        )
+        Touch.create(touches)
+        Touch._cron_plan_care()
 
     def _demo_visit(self, Visit, rng, partner, day, done=False):
         planned, actual, next_steps = rng.choice(VISIT_TOPICS)
