@@ -116,6 +116,8 @@ class CustomerGradingSurveyCampaign(models.Model):
         for campaign in self:
             if campaign.level_ids:
                 campaign.partner_ids = campaign._customers_of_levels()
+            else:
+                campaign.partner_ids = campaign.partner_ids
 
     def _customers_of_levels(self):
         self.ensure_one()

@@ -98,6 +98,10 @@ class TestSurveyCampaign(SurveyCase):
         mails = self.env["mail.mail"].search([("recipient_ids", "in", answers.partner_id.ids)])
         self.assertEqual(mails.recipient_ids, answers.partner_id)
         self.assertIn("Silent Springs", campaign.message_ids[0].body)
+        action = campaign.with_user(self.manager).action_view_answers()
+        self.assertEqual(
+            self.env["survey.user_input"].with_user(self.manager).search(action["domain"]), answers
+        )
         with self.assertRefused(UserError, "is sent already"):
             campaign.with_user(self.manager).action_send()
 
@@ -116,6 +120,14 @@ class TestSurveyCampaign(SurveyCase):
         self.assertEqual(campaign.partner_ids, self.customer | self.other_customer)
         campaign.level_ids = self.levels["B"]
         self.assertFalse(campaign.partner_ids)
+
+    def test_a_campaign_without_customers_sends_nothing(self):
+        campaign = self.Campaign.with_user(self.manager).create({"name": "Empty"})
+        self.assertEqual(
+            (campaign.survey_id, campaign.partner_ids), (self.survey, self.env["res.partner"])
+        )
+        with self.assertRefused(UserError, "has a contact with an email address"):
+            campaign.action_send()
 
     def test_next_campaign_after_the_company_interval(self):
         campaign = self._campaign()
