@@ -134,6 +134,8 @@ class TestSurveyCampaign(SurveyCase):
         self.assertEqual(campaign.date_next, date(2026, 12, 1))
         self.company.grading_survey_interval_months = 12
         self.assertEqual(campaign.date_next, date(2027, 6, 1))
+        with self.assertRefused(ValidationError, "due every month or less often"):
+            self.company.grading_survey_interval_months = 0
 
 
 @tagged("post_install", "-at_install")
