@@ -5,9 +5,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import format_date
 
-# Set by the satisfaction surveys only (see customer.grading.survey.campaign).
-SURVEY_FIELDS = {"source", "survey_campaign_id"}
-
 # What a person assesses: a value they change is theirs, no longer the survey's.
 ASSESSED_FIELDS = {"value", "option_id", "date"}
 
@@ -70,6 +67,7 @@ class CustomerGradingValue(models.Model):
         required=True,
         default="manual",
         readonly=True,
+        copy=False,
         tracking=True,
         help="Survey: the average answer of the customer's contacts to a satisfaction survey. "
         "A value entered later by hand is kept until the next survey.",
@@ -78,6 +76,7 @@ class CustomerGradingValue(models.Model):
         "customer.grading.survey.campaign",
         string="Survey Campaign",
         readonly=True,
+        copy=False,
         ondelete="set null",
     )
     salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
@@ -206,7 +205,9 @@ class CustomerGradingValue(models.Model):
         return super().write(vals)
 
     def _check_survey_fields(self, vals):
-        if not self.env.su and SURVEY_FIELDS & vals.keys():
+        if not self.env.su and (
+            vals.get("source", "manual") != "manual" or vals.get("survey_campaign_id")
+        ):
             raise UserError(
                 self.env._("Only the satisfaction surveys write values as the survey's.")
             )

@@ -204,6 +204,19 @@ class TestSurveyValues(SurveyCase):
                 }
             )
 
+    def test_a_copied_survey_value_is_a_manual_one(self):
+        """Copying values (a company copying a shared scheme copies them) is
+        no survey writing: the copy is an ordinary value."""
+        campaign = self._campaign()
+        self._invite_all_contacts(campaign)
+        with freeze_time("2026-06-03 09:00:00"):
+            self._answer(campaign, self.buyer, 5, 8, 4)
+        value = self._value(self.customer, "recommendation").with_user(self.manager)
+        copy = value.copy({"partner_id": self.other_customer.id})
+        self.assertEqual(
+            (copy.value, copy.source, copy.survey_campaign_id.id), (80.0, "manual", False)
+        )
+
     def test_response_and_satisfaction_rates(self):
         """Response rate: finished answers over invitations; satisfaction
         rate: finished answers rating 4 or 5 over finished answers, against
