@@ -30,6 +30,8 @@ from . import (
     customer_grading_run,
     customer_grading_scheduler,
     customer_grading_scheme,
+    customer_grading_survey_campaign,
+    customer_grading_survey_mapping,
     customer_grading_value,
     customer_grading_visit,
     customer_grading_visit_compliance,
@@ -37,6 +39,8 @@ from . import (
     res_config_settings,
     res_partner,
     sale_order,
+    survey_survey,
+    survey_user_input,
 )
 
 # isort: split

@@ -18,6 +18,7 @@ MEASURES = [
     ("repeat_purchase", "Repeat orders"),
     ("recency", "Days since the last purchase"),
     ("complaints", "Complaints received"),
+    ("referrals", "Referrals"),
 ]
 
 SCORING_RULES = [

@@ -35,8 +35,8 @@ class CustomerGradingMeasure(models.AbstractModel):
         with at least one document in the period. ``total_margin`` is the
         company's margin in the period (see :meth:`_company_margin`).
         ``measures`` is the set of measure codes wanted (all when ``None``):
-        the payment record, the recency and the complaints, each a query of
-        its own, are read only when wanted (the others come from the invoice
+        the payment record, the recency, the complaints and the referrals, each
+        a query of its own, are read only when wanted (the others come from the invoice
         and order totals, which also tell the active partners). With ``whole_company``, the
         queries read every customer of the company in one scan instead of
         filtering on ``partner_ids`` (for a population of all customers, much
@@ -63,6 +63,11 @@ class CustomerGradingMeasure(models.AbstractModel):
             if measures is None or "complaints" in measures
             else None
         )
+        referrals = (
+            self._referral_counts(company, batch, date_from, date_to)
+            if measures is None or "referrals" in measures
+            else None
+        )
 
         values = {
             code: {}
@@ -75,6 +80,7 @@ class CustomerGradingMeasure(models.AbstractModel):
                 "repeat_purchase",
                 "recency",
                 "complaints",
+                "referrals",
             )
         }
         active = set()
@@ -105,6 +111,9 @@ class CustomerGradingMeasure(models.AbstractModel):
             )
             values["complaints"][partner_id] = (
                 None if complaints is None else complaints.get(partner_id, 0)
+            )
+            values["referrals"][partner_id] = (
+                None if referrals is None else referrals.get(partner_id, 0)
             )
         return values, active
 
@@ -232,6 +241,30 @@ class CustomerGradingMeasure(models.AbstractModel):
              WHERE %(in_batch)s
                AND cp.company_id = %(company_id)s
                AND cp.date_received BETWEEN %(date_from)s AND %(date_to)s
+          GROUP BY c.commercial_partner_id
+            """,
+                company_id=company.id,
+                date_from=date_from,
+                date_to=date_to,
+                in_batch=_in_batch("c", batch),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _referral_counts(self, company, batch, date_from, date_to):
+        """The customers of the company (or shared by all companies) that the
+        customer referred in the period: ``{partner: number}``."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT c.commercial_partner_id, COUNT(*)
+              FROM res_partner referred
+              JOIN res_partner c ON c.id = referred.grading_referred_by_id
+             WHERE %(in_batch)s
+               AND referred.active
+               AND (referred.company_id IS NULL OR referred.company_id = %(company_id)s)
+               AND referred.grading_referral_date BETWEEN %(date_from)s AND %(date_to)s
           GROUP BY c.commercial_partner_id
             """,
                 company_id=company.id,

@@ -1,9 +1,12 @@
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import format_date
+
+# What a person assesses: a value they change is theirs, no longer the survey's.
+ASSESSED_FIELDS = {"value", "option_id", "date"}
 
 
 class CustomerGradingValue(models.Model):
@@ -59,6 +62,23 @@ class CustomerGradingValue(models.Model):
         tracking=True,
     )
     note = fields.Text(help="Source of the assessment: visit, survey, rating agency…")
+    source = fields.Selection(
+        [("manual", "Entered"), ("survey", "Survey")],
+        required=True,
+        default="manual",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Survey: the average answer of the customer's contacts to a satisfaction survey. "
+        "A value entered later by hand is kept until the next survey.",
+    )
+    survey_campaign_id = fields.Many2one(
+        "customer.grading.survey.campaign",
+        string="Survey Campaign",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+    )
     salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
     is_stale = fields.Boolean(
         string="Stale",
@@ -154,6 +174,7 @@ class CustomerGradingValue(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_survey_fields(vals)
             self._normalize_vals(vals)
         context = self.env.context
         if context.get("tracking_disable") or context.get("mail_create_nolog"):
@@ -169,7 +190,27 @@ class CustomerGradingValue(models.Model):
         return values
 
     def write(self, vals):
-        return super().write(self._normalize_vals(dict(vals)))
+        self._check_survey_fields(vals)
+        vals = self._normalize_vals(dict(vals))
+        if not self.env.su and ASSESSED_FIELDS & vals.keys():
+            # entered by hand: the salesperson's value, kept until the next survey
+            vals.update(source="manual", survey_campaign_id=False)
+            from_survey = self.filtered(lambda value: value.source == "survey")
+            if from_survey and "date" not in vals:
+                # assessed today, not on the day of the survey's answers
+                super(CustomerGradingValue, from_survey).write(
+                    {**vals, "date": fields.Date.context_today(self)}
+                )
+                self -= from_survey
+        return super().write(vals)
+
+    def _check_survey_fields(self, vals):
+        if not self.env.su and (
+            vals.get("source", "manual") != "manual" or vals.get("survey_campaign_id")
+        ):
+            raise UserError(
+                self.env._("Only the satisfaction surveys write values as the survey's.")
+            )
 
     def _log_initial_values(self):
         """One note per new value with its first values as tracking values."""

@@ -107,6 +107,12 @@ class ResCompany(models.Model):
         default=90.0,
         help="Share of satisfied customers the company aims at.",
     )
+    grading_survey_interval_months = fields.Integer(
+        string="Satisfaction Survey Interval (months)",
+        default=6,
+        help="How often a satisfaction survey campaign is due: each campaign shows the date of "
+        "the next one.",
+    )
     grading_target_churn_reduction = fields.Float(
         string="Churn Reduction Target (%)",
         default=15.0,
@@ -176,6 +182,17 @@ class ResCompany(models.Model):
                         "not %(days)s.",
                         company=company.name,
                         days=company.grading_visit_max_days_ahead,
+                    )
+                )
+
+    @api.constrains("grading_survey_interval_months")
+    def _check_grading_survey_interval_months(self):
+        for company in self:
+            if company.grading_survey_interval_months < 1:
+                raise ValidationError(
+                    self.env._(
+                        "Satisfaction surveys of %(company)s are due every month or less often.",
+                        company=company.name,
                     )
                 )
 

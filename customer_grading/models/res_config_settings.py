@@ -62,6 +62,9 @@ class ResConfigSettings(models.TransientModel):
     grading_target_satisfaction = fields.Float(
         related="company_id.grading_target_satisfaction", readonly=False
     )
+    grading_survey_interval_months = fields.Integer(
+        related="company_id.grading_survey_interval_months", readonly=False
+    )
     grading_target_churn_reduction = fields.Float(
         related="company_id.grading_target_churn_reduction", readonly=False
     )

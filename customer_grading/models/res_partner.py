@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
 from .customer_grading_blacklist import REASONS
@@ -288,6 +288,40 @@ class ResPartner(models.Model):
         groups=GROUP_USER,
         help="The customer's open complaints past their due date.",
     )
+    # Referrals (003 §3.3.3): who brought this customer, and whom a customer brought
+    grading_referred_by_id = fields.Many2one(
+        "res.partner",
+        string="Referred By",
+        index="btree_not_null",
+        tracking=True,
+        domain="[('parent_id', '=', False), ('id', '!=', id)]",
+        groups=GROUP_USER,
+        help="The existing customer who referred this customer.",
+    )
+    grading_referral_date = fields.Date(
+        string="Referred On",
+        compute="_compute_grading_referral_date",
+        store=True,
+        precompute=True,
+        readonly=False,
+        groups=GROUP_USER,
+        help="The day of the referral: the measure 'Referrals' counts the referrals of the "
+        "reference period.",
+    )
+    grading_referral_reward = fields.Char(
+        string="Referral Reward",
+        groups=GROUP_USER,
+        help="What the referrer received for this referral.",
+    )
+    grading_referral_ids = fields.One2many(
+        "res.partner", "grading_referred_by_id", string="Referrals", groups=GROUP_USER
+    )
+    grading_referral_count = fields.Integer(
+        string="Referrals Made",
+        compute="_compute_grading_referral_count",
+        groups=GROUP_USER,
+        help="The customers this customer referred.",
+    )
     grading_contract_missing = fields.Boolean(
         string="Contract Missing",
         compute="_compute_grading_contract_missing",
@@ -419,6 +453,26 @@ class ResPartner(models.Model):
             partner.grading_complaint_open_count = counts_open
             partner.grading_complaint_overdue_count = overdue
 
+    @api.depends("grading_referred_by_id")
+    def _compute_grading_referral_date(self):
+        for partner in self:
+            if not partner.grading_referred_by_id:
+                partner.grading_referral_date = False
+            elif not partner.grading_referral_date:
+                partner.grading_referral_date = fields.Date.context_today(partner)
+
+    def _compute_grading_referral_count(self):
+        referrers = self._origin.filtered("id")
+        counts = dict(
+            self._read_group(
+                [("grading_referred_by_id", "in", referrers.ids)],
+                ["grading_referred_by_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.grading_referral_count = counts.get(partner._origin, 0)
+
     @api.depends_context("company")
     @api.depends("grading_level_id")
     def _compute_grading_contract_missing(self):
@@ -517,6 +571,21 @@ class ResPartner(models.Model):
     def _compute_grading_customer_level_id(self):
         for partner in self:
             partner.grading_customer_level_id = partner.commercial_partner_id.grading_level_id
+
+    @api.constrains("grading_referred_by_id", "parent_id")
+    def _check_grading_referred_by(self):
+        for partner in self.filtered("grading_referred_by_id"):
+            referrer = partner.grading_referred_by_id
+            if partner.parent_id or referrer.parent_id or referrer == partner:
+                raise ValidationError(
+                    self.env._(
+                        "A customer is referred by another customer (a company or an "
+                        "individual, not a contact of one): %(customer)s cannot be referred by "
+                        "%(referrer)s.",
+                        customer=partner.display_name,
+                        referrer=referrer.display_name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

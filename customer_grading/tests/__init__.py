@@ -26,6 +26,7 @@ from . import (
     test_scheme,
     test_scoring,
     test_security,
+    test_survey,
     test_totals_tour,
     test_tours,
     test_visit,

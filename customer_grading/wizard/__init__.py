@@ -4,4 +4,5 @@ from . import (
     customer_grading_result_override,
     res_partner_grading_policy_exception,
     sale_order_grading_release,
+    survey_invite,
 )

@@ -180,6 +180,8 @@ class CustomerGradingDemo(models.AbstractModel):
         self._demo_preview(env)
         self._demo_complaints(env, partners, today)
         self._demo_care(env, rng, partners, today)
+        self._demo_surveys(env, rng, partners, today)
+        self._demo_referrals(env, partners, today)
         # the salespeople's monthly missing-contract reminders
         env["customer.grading.contract.reminder"]._cron_check_contracts()
         return True
@@ -746,6 +748,64 @@ class CustomerGradingDemo(models.AbstractModel):
                         )
         Touch.create(touches)
         Touch._cron_plan_care()
+
+    def _demo_surveys(self, env, rng, partners, today):
+        """A satisfaction campaign sent to the A and B customers a month ago,
+        three answers in four finished: the answers feed the customers'
+        recommendation and brand recognition values."""
+        Campaign = env["customer.grading.survey.campaign"]
+        if Campaign.search_count([], limit=1):
+            return
+        manager = env["res.users"].search([("login", "=", MANAGER_LOGIN)])
+        levels = env.company.grading_scheme_id.level_ids.filtered(
+            lambda level: level.code in ("A", "B")
+        )
+        campaign = Campaign.with_user(manager).create(
+            {
+                "name": "Customer Satisfaction Survey",
+                "date": today - timedelta(days=30),
+                "level_ids": [Command.set(levels.ids)],
+            }
+        )
+        if not campaign.partner_ids:
+            return
+        campaign.action_send()
+        survey = campaign.survey_id
+        questions = {question.question_type: question for question in survey.question_ids}
+        satisfaction = survey.grading_satisfaction_question_id
+        scales = survey.question_ids.filtered(lambda q: q.question_type == "scale")
+        for answer in campaign.user_input_ids.sudo():
+            if rng.random() < 0.25:
+                continue  # not answered
+            happy = rng.random() < 0.85
+            for question in scales:
+                low, high = question.scale_min, question.scale_max
+                middle = (low + high) / 2
+                value = (
+                    rng.randint(round(middle), high) if happy else rng.randint(low, round(middle))
+                )
+                if question == satisfaction and happy:
+                    value = max(value, survey.grading_satisfied_from)
+                answer._save_lines(question, str(value))
+            if not happy and "text_box" in questions:
+                answer._save_lines(questions["text_box"], "Deliveries are often late.")
+            answer._mark_done()
+
+    def _demo_referrals(self, env, partners, today):
+        """Two customers referred by strategic customers, with the reward given."""
+        referrers = [partner for partner, profile in partners if profile == "strategic"][:2]
+        referred = [partner for partner, profile in partners if profile == "general"][:2]
+        rewards = ["2% discount on the next order", "Free on-site training day"]
+        for referrer, customer, reward, days_ago in zip(
+            referrers, referred, rewards, (45, 200), strict=False
+        ):
+            customer.write(
+                {
+                    "grading_referred_by_id": referrer.id,
+                    "grading_referral_date": today - timedelta(days=days_ago),
+                    "grading_referral_reward": reward,
+                }
+            )
 
     def _demo_visit(self, Visit, rng, partner, day, done=False):
         planned, actual, next_steps = rng.choice(VISIT_TOPICS)
