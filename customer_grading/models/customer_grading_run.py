@@ -678,7 +678,11 @@ class CustomerGradingRun(models.Model):
             "customer_grading.customer_grading_result_action"
         )
         action["domain"] = [("run_id", "=", self.id)]
-        action["context"] = {"default_run_id": self.id, "search_default_group_level": 1}
+        action["context"] = {
+            "default_run_id": self.id,
+            "search_default_group_level": 1,
+            "pivot_measures": ["__count", "score"],
+        }
         return action
 
     def action_export_xlsx(self):

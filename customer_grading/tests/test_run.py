@@ -207,6 +207,21 @@ class TestRun(GradingCase):
         self.assertIn(pending, shown)
         self.assertNotIn(published, shown)
 
+    def test_results_pivot_counts_and_averages(self):
+        """A run's results open with the count and the average score in the
+        pivot: the average of a group is that of its results."""
+        run = self._run()
+        action = run.action_view_results()
+        self.assertEqual(action["context"]["pivot_measures"], ["__count", "score"])
+        groups = self.env["customer.grading.result"].read_group(
+            action["domain"], ["score:avg"], ["level_id"]
+        )
+        for group in groups:
+            results = self.env["customer.grading.result"].search(group["__domain"])
+            self.assertAlmostEqual(
+                group["score"], sum(results.mapped("score")) / len(results), places=2
+            )
+
     def test_regrade_from_a_contact_grades_the_company(self):
         contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": self.small.id})
         contact.action_grading_regrade()
