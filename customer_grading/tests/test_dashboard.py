@@ -398,6 +398,19 @@ class TestDashboard(GradingCase):
     # Rights and companies
     # ------------------------------------------------------------------
 
+    def test_goals_on_the_customer_care_menu(self):
+        """The dashboard's goals, also under Customer Care, for managers only."""
+        menu = self.env.ref("customer_grading.customer_grading_goal_menu_care")
+        self.assertEqual(
+            menu.parent_id, self.env.ref("customer_grading.customer_grading_menu_care")
+        )
+        self.assertEqual(
+            menu.action, self.env.ref("customer_grading.customer_grading_goal_action")
+        )
+        Menu = self.env["ir.ui.menu"]
+        self.assertIn(menu.id, Menu.with_user(self.manager)._visible_menu_ids())
+        self.assertNotIn(menu.id, Menu.with_user(self.salesman_1)._visible_menu_ids())
+
     def test_salespeople_see_no_dashboard(self):
         menu = self.env.ref("customer_grading.customer_grading_menu_dashboard")
         Menu = self.env["ir.ui.menu"]
