@@ -404,9 +404,7 @@ class TestDashboard(GradingCase):
         self.assertEqual(
             menu.parent_id, self.env.ref("customer_grading.customer_grading_menu_care")
         )
-        self.assertEqual(
-            menu.action, self.env.ref("customer_grading.customer_grading_goal_action")
-        )
+        self.assertEqual(menu.action, self.env.ref("customer_grading.customer_grading_goal_action"))
         Menu = self.env["ir.ui.menu"]
         self.assertIn(menu.id, Menu.with_user(self.manager)._visible_menu_ids())
         self.assertNotIn(menu.id, Menu.with_user(self.salesman_1)._visible_menu_ids())
