@@ -6,7 +6,8 @@ from odoo.tests import Form, new_test_user, tagged
 from .common import DATE_TO, GradingCase
 
 EARLIER_DATE_TO = date(2025, 9, 30)
-# the goal rows, their runs and companies, the access rules, the answers: not one per row
+# the goal rows, the answers, the companies' targets (with their record rules on an
+# empty cache): not one per row
 SATISFACTION_QUERIES = 8
 
 
