@@ -82,9 +82,27 @@ class CustomerGradingGoal(models.Model):
     target_satisfaction = fields.Float(
         related="company_id.grading_target_satisfaction", string="Satisfaction Target (%)"
     )
-    satisfaction = fields.Char(
+    satisfaction_answer_count = fields.Integer(
+        string="Survey Answers",
         compute="_compute_satisfaction",
-        help="No satisfaction survey is recorded yet: no figure to compare with the target.",
+        help="Finished answers to the company's sent satisfaction survey campaigns dated in "
+        "the run's period.",
+    )
+    satisfaction_rate = fields.Float(
+        string="Satisfaction (%)",
+        compute="_compute_satisfaction",
+        digits=(16, 1),
+        help="Share of those answers that rate the satisfaction question at or above the "
+        "survey's 'Satisfied From'.",
+    )
+    is_satisfaction_met = fields.Boolean(
+        string="Satisfaction Goal Met", compute="_compute_satisfaction"
+    )
+    satisfaction = fields.Char(
+        string="Survey",
+        compute="_compute_satisfaction",
+        help="No satisfaction survey answered in the run's period: no figure to compare "
+        "with the target.",
     )
 
     @api.model
@@ -158,8 +176,61 @@ class CustomerGradingGoal(models.Model):
                 goal.spend_growth >= company.grading_target_spend_growth
             )
 
+    @api.depends("company_id.grading_target_satisfaction")
     def _compute_satisfaction(self):
-        self.satisfaction = self.env._("No data")
+        counts = self._satisfaction_counts()
+        for goal in self:
+            answered, satisfied = counts.get(goal.run_id.id, (0, 0))
+            goal.satisfaction_answer_count = answered
+            goal.satisfaction_rate = 100.0 * satisfied / answered if answered else 0.0
+            goal.is_satisfaction_met = bool(answered) and (
+                goal.satisfaction_rate >= goal.company_id.grading_target_satisfaction
+            )
+            goal.satisfaction = False if answered else self.env._("No survey in the period")
+
+    def _satisfaction_counts(self):
+        """``{run id: (finished answers, satisfied answers)}`` of the sent
+        campaigns of each run's company dated in the run's reference window,
+        in one query for all the rows (the goals are the managers' and so
+        are the campaigns)."""
+        run_ids = [run_id for run_id in self.run_id.ids if run_id]
+        if not run_ids:
+            return {}
+        for model in ("customer.grading.run", "customer.grading.survey.campaign"):
+            self.env[model].flush_model()
+        self.env["survey.user_input"].flush_model(["grading_campaign_id", "state", "survey_id"])
+        self.env["survey.user_input.line"].flush_model(
+            ["user_input_id", "question_id", "answer_type", "value_scale"]
+        )
+        self.env["survey.survey"].flush_model(
+            ["grading_satisfaction_question_id", "grading_satisfied_from"]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT r.id,
+                       COUNT(DISTINCT ui.id),
+                       COUNT(DISTINCT ui.id) FILTER (
+                           WHERE line.value_scale >= s.grading_satisfied_from)
+                  FROM customer_grading_run r
+                  JOIN customer_grading_survey_campaign c
+                    ON c.company_id = r.company_id
+                   AND c.state = 'sent'
+                   AND c.date BETWEEN r.date_from AND r.date_to
+                  JOIN survey_user_input ui
+                    ON ui.grading_campaign_id = c.id AND ui.state = 'done'
+                  JOIN survey_survey s ON s.id = ui.survey_id
+             LEFT JOIN survey_user_input_line line
+                    ON line.user_input_id = ui.id
+                   AND line.question_id = s.grading_satisfaction_question_id
+                   AND line.answer_type = 'scale'
+                 WHERE r.id IN %(run_ids)s
+              GROUP BY r.id
+                """,
+                run_ids=tuple(run_ids),
+            )
+        )
+        return {run_id: (answered, satisfied) for run_id, answered, satisfied in rows}
 
     def _analysis_action(self, xml_id, name, domain):
         """``xml_id``'s figures, for this run only (not its default latest period)."""

@@ -6,6 +6,9 @@ from odoo.tests import Form, new_test_user, tagged
 from .common import DATE_TO, GradingCase
 
 EARLIER_DATE_TO = date(2025, 9, 30)
+# the goal rows, the answers, the companies' targets (with their record rules on an
+# empty cache): not one per row
+SATISFACTION_QUERIES = 8
 
 
 @tagged("post_install", "-at_install")
@@ -317,8 +320,11 @@ class TestDashboard(GradingCase):
         self.assertAlmostEqual(latest.previous_spend_per_customer, 1700.0 / 3, places=2)
         self.assertAlmostEqual(latest.spend_growth, 100.0 * (900 * 3 / 1700 - 1), places=1)
         self.assertTrue(latest.is_spend_met)
-        # no satisfaction survey yet: no figure is made up
-        self.assertEqual(latest.satisfaction, "No data")
+        # no satisfaction survey in the period: no figure is made up
+        self.assertFalse(latest.satisfaction_answer_count)
+        self.assertFalse(latest.satisfaction_rate)
+        self.assertFalse(latest.is_satisfaction_met)
+        self.assertEqual(latest.satisfaction, "No survey in the period")
         self.assertEqual(latest.target_satisfaction, 90.0)
         # the first run has no previous churn to compare with
         first = goals - latest
@@ -334,9 +340,75 @@ class TestDashboard(GradingCase):
         rows = self.Analysis.with_user(self.manager).search(action["domain"])
         self.assertEqual(rows.partner_id, self.c1 | self.c2 | self.c3)
 
+    def _survey_campaign(self, day, satisfactions, state="sent"):
+        """A campaign of ``day`` with one answer per satisfaction rating (1–5,
+        satisfied from 4); ``None`` is an answer not finished."""
+        survey = self.env.ref("customer_grading.survey_customer_satisfaction")
+        question = self.env.ref("customer_grading.survey_question_satisfaction")
+        campaign = (
+            self.env["customer.grading.survey.campaign"]
+            .with_user(self.manager)
+            .create({"name": f"Survey {day}", "date": day, "partner_ids": [(6, 0, self.c1.ids)]})
+        )
+        # fixtures written as superuser: the state is only ever set by sending
+        campaign.sudo().state = state
+        for rating in satisfactions:
+            answer = survey.sudo()._create_answer(
+                partner=self.c1, check_attempts=False, grading_campaign_id=campaign.id
+            )
+            if rating is not None:
+                answer._save_lines(question, str(rating))
+                answer._mark_done()
+        return campaign
+
+    def test_satisfaction_goal_from_the_surveys_of_the_period(self):
+        """Satisfied answers over finished answers of the company's sent
+        campaigns dated in the run's period, against the company's target."""
+        # run 2's period (2025-10-01 to 2026-09-30): 3 satisfied of 4 finished
+        self._survey_campaign("2026-06-01", [5, 4, 2, None])
+        self._survey_campaign("2025-10-01", [4])
+        # a draft campaign and one of run 1's period do not count for run 2
+        self._survey_campaign("2026-07-01", [1, 1], state="draft")
+        self._survey_campaign("2025-09-30", [1])
+        goals = self.Goal.with_user(self.manager).search([])
+        latest = goals.filtered(lambda goal: goal.run_id == self.run_2)
+        first = goals - latest
+        self.assertEqual(latest.satisfaction_answer_count, 4)
+        self.assertEqual(latest.satisfaction_rate, 75.0)
+        self.assertFalse(latest.is_satisfaction_met)
+        self.assertFalse(latest.satisfaction)
+        self.assertEqual((first.satisfaction_answer_count, first.satisfaction_rate), (1, 0.0))
+        self.assertFalse(first.is_satisfaction_met)
+        self.company.grading_target_satisfaction = 75.0
+        goals.invalidate_recordset()
+        self.assertTrue(latest.is_satisfaction_met)
+        self.assertFalse(first.is_satisfaction_met)
+
+    def test_satisfaction_goal_in_one_query(self):
+        """As many queries for one row as for all: one for the answers."""
+        self._survey_campaign("2026-06-01", [5])
+        self._survey_campaign("2025-06-01", [5])
+        goals = self.Goal.with_user(self.manager).search([])
+        self.assertEqual(len(goals), 2)
+        for rows in (goals[:1], goals):
+            self.env.invalidate_all()
+            with self.subTest(rows=len(rows)), self.assertQueryCount(SATISFACTION_QUERIES):
+                rows.mapped("satisfaction_rate")
+
     # ------------------------------------------------------------------
     # Rights and companies
     # ------------------------------------------------------------------
+
+    def test_goals_on_the_customer_care_menu(self):
+        """The dashboard's goals, also under Customer Care, for managers only."""
+        menu = self.env.ref("customer_grading.customer_grading_goal_menu_care")
+        self.assertEqual(
+            menu.parent_id, self.env.ref("customer_grading.customer_grading_menu_care")
+        )
+        self.assertEqual(menu.action, self.env.ref("customer_grading.customer_grading_goal_action"))
+        Menu = self.env["ir.ui.menu"]
+        self.assertIn(menu.id, Menu.with_user(self.manager)._visible_menu_ids())
+        self.assertNotIn(menu.id, Menu.with_user(self.salesman_1)._visible_menu_ids())
 
     def test_salespeople_see_no_dashboard(self):
         menu = self.env.ref("customer_grading.customer_grading_menu_dashboard")
