@@ -455,10 +455,11 @@ def _manual_values(env, company):
             """
             INSERT INTO customer_grading_value (partner_id, indicator_id, indicator_sequence,
                                                 company_id, option_id, value, date, user_id,
-                                                create_date, write_date, create_uid, write_uid)
+                                                source, create_date, write_date, create_uid,
+                                                write_uid)
             SELECT c.id, %(indicator)s, %(sequence)s, %(company)s, pick.option_id,
                    COALESCE(pick.score, ROUND((random() * 100)::numeric)),
-                   %(run_date)s::date - (random() * 200)::int, 1, NOW(), NOW(), 1, 1
+                   %(run_date)s::date - (random() * 200)::int, 1, 'manual', NOW(), NOW(), 1, 1
               FROM bench_customer c
               CROSS JOIN LATERAL (
                    SELECT (%(option_ids)s::int[])[n] AS option_id,
