@@ -2,21 +2,33 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 
+# row ids: run id * GRADE_ID_SHIFT + grade id (0 for the whole company)
+GRADE_ID_SHIFT = 1_000_000
+
+
 class CustomerGradingGoal(models.Model):
-    """The company's customer goals (churn down, spend up) against the figures
-    of each published run: one row per run of a whole company. A database
-    view over the grading analysis."""
+    """The company's customer goals (churn down, spend up, satisfaction)
+    against the figures of each published run: one row per run of a whole
+    company and one per grade of that run (the customers the run gave that
+    grade). A database view over the grading analysis."""
 
     _name = "customer.grading.goal"
     _description = "Customer Grading Goals"
     _auto = False
-    _order = "date_to desc, id desc"
+    _order = "date_to desc, run_id desc, level_sequence, id"
     _rec_name = "period_label"
 
     run_id = fields.Many2one("customer.grading.run", string="Run", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     period_label = fields.Char(string="Period", readonly=True)
+    level_id = fields.Many2one(
+        "customer.grading.level",
+        string="Grade",
+        readonly=True,
+        help="The customers the run gave this grade; empty on the whole company's row.",
+    )
+    level_sequence = fields.Integer(readonly=True)
     date_to = fields.Date(string="Run Date", readonly=True)
     customer_count = fields.Integer(string="Customers", readonly=True)
     active_count = fields.Integer(
@@ -107,10 +119,13 @@ class CustomerGradingGoal(models.Model):
 
     @api.model
     def _query(self):
+        # the whole company's row and one row per grade in one grouped pass; a
+        # grade's previous run is the company's previous run with that grade code
         return SQL(
             """
             WITH runs AS (
                 SELECT a.run_id, a.company_id, a.currency_id, a.period_label, a.date_to,
+                       a.level_id,
                        COUNT(*) AS customer_count,
                        COUNT(*) FILTER (WHERE a.revenue > 0) AS active_count,
                        SUM(a.active_before_count) AS active_before_count,
@@ -119,19 +134,26 @@ class CustomerGradingGoal(models.Model):
                        SUM(a.previous_revenue) FILTER (WHERE a.previous_revenue > 0)
                            AS previous_revenue
                   FROM (%(analysis)s) a
-              GROUP BY a.run_id, a.company_id, a.currency_id, a.period_label, a.date_to
+              GROUP BY GROUPING SETS (
+                       (a.run_id, a.company_id, a.currency_id, a.period_label, a.date_to),
+                       (a.run_id, a.company_id, a.currency_id, a.period_label, a.date_to,
+                        a.level_id))
+                HAVING GROUPING(a.level_id) = 1 OR a.level_id IS NOT NULL
             ),
             rates AS (
-                SELECT runs.*,
+                SELECT runs.*, level.code AS level_code,
+                       COALESCE(level.sequence, -1) AS level_sequence,
                        100.0 * churned_count / NULLIF(active_before_count, 0) AS churn_rate,
                        revenue / NULLIF(active_count, 0) AS spend_per_customer,
                        previous_revenue / NULLIF(active_before_count, 0)
                            AS previous_spend_per_customer
                   FROM runs
+             LEFT JOIN customer_grading_level level ON level.id = runs.level_id
             ),
             compared AS (
                 SELECT rates.*,
-                       LAG(churn_rate) OVER (PARTITION BY company_id ORDER BY date_to, run_id)
+                       LAG(churn_rate) OVER (PARTITION BY company_id, level_code
+                                             ORDER BY date_to, run_id)
                            AS previous_churn_rate
                   FROM rates
             ),
@@ -143,13 +165,17 @@ class CustomerGradingGoal(models.Model):
                            / NULLIF(previous_spend_per_customer, 0) AS spend_growth
                   FROM compared
             )
-            SELECT c.run_id AS id, c.run_id, c.company_id, c.currency_id, c.period_label,
-                   c.date_to, c.customer_count, c.active_count, c.active_before_count,
-                   c.churned_count, c.churn_rate, c.previous_churn_rate, c.churn_change,
-                   c.spend_per_customer, c.previous_spend_per_customer, c.spend_growth
+            -- a stable id per row: the run's, shifted, plus the grade's
+            SELECT c.run_id::bigint * %(id_shift)s + COALESCE(c.level_id, 0) AS id,
+                   c.run_id, c.company_id, c.currency_id, c.period_label, c.level_id,
+                   c.level_sequence, c.date_to, c.customer_count, c.active_count,
+                   c.active_before_count, c.churned_count, c.churn_rate, c.previous_churn_rate,
+                   c.churn_change, c.spend_per_customer, c.previous_spend_per_customer,
+                   c.spend_growth
               FROM changes c
             """,
             analysis=self.env["customer.grading.analysis"]._query(),
+            id_shift=GRADE_ID_SHIFT,
         )
 
     def init(self):
@@ -180,7 +206,7 @@ class CustomerGradingGoal(models.Model):
     def _compute_satisfaction(self):
         counts = self._satisfaction_counts()
         for goal in self:
-            answered, satisfied = counts.get(goal.run_id.id, (0, 0))
+            answered, satisfied = counts.get((goal.run_id.id, goal.level_id.id), (0, 0))
             goal.satisfaction_answer_count = answered
             goal.satisfaction_rate = 100.0 * satisfied / answered if answered else 0.0
             goal.is_satisfaction_met = bool(answered) and (
@@ -189,16 +215,23 @@ class CustomerGradingGoal(models.Model):
             goal.satisfaction = False if answered else self.env._("No survey in the period")
 
     def _satisfaction_counts(self):
-        """``{run id: (finished answers, satisfied answers)}`` of the sent
-        campaigns of each run's company dated in the run's reference window,
-        in one query for all the rows (the goals are the managers' and so
-        are the campaigns)."""
+        """``{(run id, grade id or False): (finished answers, satisfied
+        answers)}`` of the sent campaigns of each run's company dated in the
+        run's reference window, per grade the run gave the answering customer
+        and for the whole company, in one query for all the rows (the goals
+        are the managers' and so are the campaigns)."""
         run_ids = [run_id for run_id in self.run_id.ids if run_id]
         if not run_ids:
             return {}
-        for model in ("customer.grading.run", "customer.grading.survey.campaign"):
+        for model in (
+            "customer.grading.run",
+            "customer.grading.result",
+            "customer.grading.survey.campaign",
+        ):
             self.env[model].flush_model()
-        self.env["survey.user_input"].flush_model(["grading_campaign_id", "state", "survey_id"])
+        self.env["survey.user_input"].flush_model(
+            ["grading_campaign_id", "grading_customer_id", "state", "survey_id"]
+        )
         self.env["survey.user_input.line"].flush_model(
             ["user_input_id", "question_id", "answer_type", "value_scale"]
         )
@@ -208,7 +241,7 @@ class CustomerGradingGoal(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT r.id,
+                SELECT r.id, result.level_id, GROUPING(result.level_id) = 1,
                        COUNT(DISTINCT ui.id),
                        COUNT(DISTINCT ui.id) FILTER (
                            WHERE line.value_scale >= s.grading_satisfied_from)
@@ -220,22 +253,31 @@ class CustomerGradingGoal(models.Model):
                   JOIN survey_user_input ui
                     ON ui.grading_campaign_id = c.id AND ui.state = 'done'
                   JOIN survey_survey s ON s.id = ui.survey_id
+             LEFT JOIN customer_grading_result result
+                    ON result.run_id = r.id AND result.partner_id = ui.grading_customer_id
              LEFT JOIN survey_user_input_line line
                     ON line.user_input_id = ui.id
                    AND line.question_id = s.grading_satisfaction_question_id
                    AND line.answer_type = 'scale'
                  WHERE r.id IN %(run_ids)s
-              GROUP BY r.id
+              GROUP BY GROUPING SETS ((r.id), (r.id, result.level_id))
                 """,
                 run_ids=tuple(run_ids),
             )
         )
-        return {run_id: (answered, satisfied) for run_id, answered, satisfied in rows}
+        return {
+            (run_id, False if is_company else level_id): (answered, satisfied)
+            for run_id, level_id, is_company, answered, satisfied in rows
+            if is_company or level_id
+        }
 
     def _analysis_action(self, xml_id, name, domain):
-        """``xml_id``'s figures, for this run only (not its default latest period)."""
+        """``xml_id``'s figures, for this run (not its default latest period)
+        and this row's grade."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(xml_id)
+        if self.level_id:
+            domain = [("level_id", "=", self.level_id.id), *domain]
         action.update(
             name=name,
             domain=[("run_id", "=", self.run_id.id), *domain],
@@ -243,11 +285,18 @@ class CustomerGradingGoal(models.Model):
         )
         return action
 
+    def _figures_title(self, title):
+        if not self.level_id:
+            return title
+        return self.env._(
+            "%(title)s, grade %(grade)s", title=title, grade=self.level_id.display_name
+        )
+
     def action_open_churned(self):
         """The customers behind the churn rate: those with revenue before."""
         return self._analysis_action(
             "customer_grading.customer_grading_analysis_action_churn",
-            self.env._("Churn of %(period)s", period=self.period_label),
+            self._figures_title(self.env._("Churn of %(period)s", period=self.period_label)),
             [("was_active", "=", True)],
         )
 
@@ -255,6 +304,6 @@ class CustomerGradingGoal(models.Model):
         """The customers behind the spend per customer."""
         return self._analysis_action(
             "customer_grading.customer_grading_analysis_action_growth",
-            self.env._("Revenue of %(period)s", period=self.period_label),
+            self._figures_title(self.env._("Revenue of %(period)s", period=self.period_label)),
             [],
         )

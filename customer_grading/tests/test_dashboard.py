@@ -306,7 +306,7 @@ class TestDashboard(GradingCase):
             self.company.grading_target_spend_growth = -5.0
 
     def test_goals_against_actual_figures(self):
-        goals = self.Goal.with_user(self.manager).search([])
+        goals = self.Goal.with_user(self.manager).search([("level_id", "=", False)])
         self.assertEqual(goals.run_id, self.run_1 | self.run_2)
         latest = goals.filtered(lambda goal: goal.run_id == self.run_2)
         # churn: 2 of 3 (run 1: 1 of 2), a third more: the -15 % goal is missed
@@ -370,7 +370,7 @@ class TestDashboard(GradingCase):
         # a draft campaign and one of run 1's period do not count for run 2
         self._survey_campaign("2026-07-01", [1, 1], state="draft")
         self._survey_campaign("2025-09-30", [1])
-        goals = self.Goal.with_user(self.manager).search([])
+        goals = self.Goal.with_user(self.manager).search([("level_id", "=", False)])
         latest = goals.filtered(lambda goal: goal.run_id == self.run_2)
         first = goals - latest
         self.assertEqual(latest.satisfaction_answer_count, 4)
@@ -384,11 +384,77 @@ class TestDashboard(GradingCase):
         self.assertTrue(latest.is_satisfaction_met)
         self.assertFalse(first.is_satisfaction_met)
 
+    def test_goals_per_grade(self):
+        """One row per grade of each run, each against that grade's row of the
+        previous run; the whole company's row is the sum of the grades'."""
+        goals = self.Goal.with_user(self.manager).search([("level_id", "!=", False)])
+        A, B, C, D = (self.levels[code] for code in "ABCD")
+        rows = {(goal.run_id, goal.level_id): goal for goal in goals}
+        self.assertEqual(
+            set(rows),
+            {(self.run_1, A), (self.run_1, B), (self.run_1, C)}
+            | {(self.run_2, A), (self.run_2, C), (self.run_2, D)},
+        )
+        # run 2's A customers (c1, c2): c2 churned, 1 of 2; run 1's A (c1): none of 1
+        grade_a = rows[self.run_2, A]
+        self.assertEqual((grade_a.customer_count, grade_a.churned_count), (2, 1))
+        self.assertAlmostEqual(grade_a.churn_rate, 50.0)
+        self.assertFalse(grade_a.previous_churn_rate)
+        self.assertFalse(grade_a.is_churn_met)
+        # spend: 1500 over c1, against 1500 over c1 and c2 before: +100 %
+        self.assertAlmostEqual(grade_a.spend_per_customer, 1500.0)
+        self.assertAlmostEqual(grade_a.previous_spend_per_customer, 750.0)
+        self.assertAlmostEqual(grade_a.spend_growth, 100.0)
+        self.assertTrue(grade_a.is_spend_met)
+        # run 2's C (c3 churned, c4 back) against run 1's C (c4 churned): 100 % both
+        grade_c = rows[self.run_2, C]
+        self.assertAlmostEqual(grade_c.churn_rate, 100.0)
+        self.assertAlmostEqual(grade_c.previous_churn_rate, 100.0)
+        self.assertAlmostEqual(grade_c.churn_change, 0.0)
+        self.assertFalse(grade_c.is_churn_met)
+        self.assertAlmostEqual(grade_c.spend_growth, 50.0)
+        # the grades add up to the whole company
+        (company,) = self.Goal.with_user(self.manager).search(
+            [("run_id", "=", self.run_2.id), ("level_id", "=", False)]
+        )
+        run_2_grades = goals.filtered(lambda goal: goal.run_id == self.run_2)
+        for field in ("customer_count", "active_count", "active_before_count", "churned_count"):
+            self.assertEqual(sum(run_2_grades.mapped(field)), company[field], field)
+        # listed by run, the whole company first, then best grade first
+        listed = self.Goal.with_user(self.manager).search([("run_id", "=", self.run_2.id)])
+        self.assertEqual(listed.level_id.mapped("code"), ["A", "C", "D"])
+        self.assertFalse(listed[0].level_id)
+        # the figures behind a grade's churn: that grade's customers only
+        action = grade_a.action_open_churned()
+        self.assertIn(", grade A", action["name"])
+        analysis = self.Analysis.with_user(self.manager).search(action["domain"])
+        self.assertEqual(analysis.partner_id, self.c1 | self.c2)
+
+    def test_satisfaction_goal_per_grade(self):
+        """A grade's satisfaction counts the answers of the customers the run
+        gave that grade."""
+        self._survey_campaign("2026-06-01", [5, 4, 2])
+        goals = self.Goal.with_user(self.manager).search([("run_id", "=", self.run_2.id)])
+        by_grade = {goal.level_id.code: goal for goal in goals}
+        # c1 answered: grade A in run 2
+        self.assertEqual(by_grade["A"].satisfaction_answer_count, 3)
+        self.assertAlmostEqual(by_grade["A"].satisfaction_rate, 200.0 / 3, places=1)
+        self.assertEqual(by_grade[False].satisfaction_answer_count, 3)
+        for code in "CD":
+            self.assertFalse(by_grade[code].satisfaction_answer_count)
+            self.assertEqual(by_grade[code].satisfaction, "No survey in the period")
+
+    def test_goals_open_on_the_whole_company(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_grading.customer_grading_goal_action"
+        )
+        self.assertIn("search_default_whole_company", action["context"])
+
     def test_satisfaction_goal_in_one_query(self):
         """As many queries for one row as for all: one for the answers."""
         self._survey_campaign("2026-06-01", [5])
         self._survey_campaign("2025-06-01", [5])
-        goals = self.Goal.with_user(self.manager).search([])
+        goals = self.Goal.with_user(self.manager).search([("level_id", "=", False)])
         self.assertEqual(len(goals), 2)
         for rows in (goals[:1], goals):
             self.env.invalidate_all()
@@ -449,6 +515,7 @@ class TestDashboard(GradingCase):
         self.assertEqual(rows.revenue, 700.0)
         goals = self.Goal.with_user(self.manager).with_context(allowed_company_ids=other.ids)
         self.assertEqual(goals.search([]).run_id, other_run)
+        self.assertEqual(goals.search([]).level_id.mapped("code"), ["A"])
         # a run of another company cannot be compared from this one
         with self.assertRaises(UserError), self.env.cr.savepoint():
             self.env["customer.grading.migration"].with_user(self.manager).with_context(
