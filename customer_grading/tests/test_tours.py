@@ -2,7 +2,7 @@
 static/tests/tours/); each test prepares its data, runs the tour as a user of
 the role, and checks the database afterwards."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -118,3 +118,31 @@ class TestTours(GradingCase, HttpCase):
         self.start_tour("/odoo", "customer_grading_blacklist_tour", login=self.salesman_1.login)
 
         self.assertEqual(order.state, "draft")
+
+    def test_salesperson_handles_complaint_card_and_greeting(self):
+        customer = self._customer("Tour Care Customer", user=self.salesman_1)
+        self.env["customer.grading.complaint.category"].create(
+            {"name": "Tour Delivery", "deadline_days": 5, "escalation_days": 10}
+        )
+        key_person = self.env["res.partner"].create(
+            {
+                "name": "Tour Key Person",
+                "parent_id": customer.id,
+                "grading_is_key_person": True,
+                "grading_card_checked_on": date.today() - timedelta(days=400),
+            }
+        )
+        touch = self.env["customer.grading.care.touch"].create(
+            {"partner_id": key_person.id, "date": date.today() + timedelta(days=2)}
+        )
+
+        self.start_tour("/odoo", "customer_grading_care_tour", login=self.salesman_1.login)
+
+        complaint = self.env["customer.grading.complaint"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(complaint.state, "resolved")
+        self.assertEqual(complaint.category_id.name, "Tour Delivery")
+        self.assertEqual(complaint.date_deadline, complaint.date_received + timedelta(days=5))
+        self.assertIn("Express delivery", complaint.resolution)
+        self.assertEqual(key_person.grading_card_checked_on, date.today())
+        self.assertFalse(key_person.grading_card_is_stale)
+        self.assertEqual(touch.state, "done")
