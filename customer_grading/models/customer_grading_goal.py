@@ -1,4 +1,5 @@
 from odoo import api, fields, models, tools
+from odoo.models import parse_read_group_spec
 from odoo.tools import SQL
 
 
@@ -48,8 +49,9 @@ class CustomerGradingGoal(models.Model):
         string="Churn (%)",
         digits=(16, 1),
         readonly=True,
-        aggregator=False,
-        help="Churned customers over the customers with revenue in the previous period.",
+        aggregator="avg",
+        help="Churned customers over the customers with revenue in the previous period. A "
+        "group's is the ratio of its summed counts.",
     )
     previous_churn_rate = fields.Float(
         string="Churn of the Previous Run (%)",
@@ -88,11 +90,15 @@ class CustomerGradingGoal(models.Model):
         string="Spend Growth (%)", digits=(16, 1), readonly=True, aggregator=False
     )
     target_spend_growth = fields.Float(
-        related="company_id.grading_target_spend_growth", string="Spend Target (%)"
+        related="company_id.grading_target_spend_growth",
+        string="Spend Target (%)",
+        aggregator=False,
     )
     is_spend_met = fields.Boolean(string="Spend Goal Met", compute="_compute_goals")
     target_satisfaction = fields.Float(
-        related="company_id.grading_target_satisfaction", string="Satisfaction Target (%)"
+        related="company_id.grading_target_satisfaction",
+        string="Satisfaction Target (%)",
+        aggregator=False,
     )
     satisfaction_answer_count = fields.Integer(
         string="Survey Answers",
@@ -177,6 +183,14 @@ class CustomerGradingGoal(models.Model):
             analysis=self.env["customer.grading.analysis"]._query(),
             id_shift=GRADE_ID_SHIFT,
         )
+
+    def _read_group_select(self, aggregate_spec, query):
+        fname, _property, _func = parse_read_group_spec(aggregate_spec)
+        if fname == "churn_rate":
+            churned = self._field_to_sql(self._table, "churned_count", query)
+            active = self._field_to_sql(self._table, "active_before_count", query)
+            return SQL("100.0 * SUM(%s) / NULLIF(SUM(%s), 0)", churned, active)
+        return super()._read_group_select(aggregate_spec, query)
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)

@@ -420,7 +420,18 @@ class TestDashboard(GradingCase):
         run_2_grades = goals.filtered(lambda goal: goal.run_id == self.run_2)
         for field in ("customer_count", "active_count", "active_before_count", "churned_count"):
             self.assertEqual(sum(run_2_grades.mapped(field)), company[field], field)
-        # listed by run, the whole company first, then best grade first
+        # grouped by period, the grades' rows give the whole company's churn rate
+        (group,) = self.Goal.with_user(self.manager).read_group(
+            [("run_id", "=", self.run_2.id), ("level_id", "!=", False)],
+            ["churned_count:sum", "churn_rate:avg"],
+            ["period_label"],
+        )
+        self.assertEqual(group["churned_count"], company.churned_count)
+        self.assertAlmostEqual(group["churn_rate"], company.churn_rate)
+        # the targets are the company's, never summed
+        fields = self.Goal.fields_get(["target_spend_growth", "target_satisfaction"])
+        self.assertFalse(any(field.get("aggregator") for field in fields.values()))
+                # listed by run, the whole company first, then best grade first
         listed = self.Goal.with_user(self.manager).search([("run_id", "=", self.run_2.id)])
         self.assertEqual(listed.level_id.mapped("code"), ["A", "C", "D"])
         self.assertFalse(listed[0].level_id)

@@ -750,9 +750,11 @@ class CustomerGradingDemo(models.AbstractModel):
         Touch._cron_plan_care()
 
     def _demo_surveys(self, env, rng, partners, today):
-        """A satisfaction campaign sent to the A and B customers a month ago,
-        three answers in four finished: the answers feed the customers'
-        recommendation and brand recognition values."""
+        """The twice-yearly satisfaction campaigns sent to the A and B
+        customers, seven months and one month ago, three answers in four
+        finished: the answers feed the customers' recommendation and brand
+        recognition values (the later campaign's win), and the earlier one
+        falls in the graded periods, so that the goals show a satisfaction."""
         Campaign = env["customer.grading.survey.campaign"]
         if Campaign.search_count([], limit=1):
             return
@@ -760,16 +762,22 @@ class CustomerGradingDemo(models.AbstractModel):
         levels = env.company.grading_scheme_id.level_ids.filtered(
             lambda level: level.code in ("A", "B")
         )
-        campaign = Campaign.with_user(manager).create(
-            {
-                "name": "Customer Satisfaction Survey",
-                "date": today - timedelta(days=30),
-                "level_ids": [Command.set(levels.ids)],
-            }
-        )
-        if not campaign.partner_ids:
-            return
-        campaign.action_send()
+        for name, days_ago in (
+            ("Customer Satisfaction Survey, Spring", 210),
+            ("Customer Satisfaction Survey, Autumn", 30),
+        ):
+            campaign = Campaign.with_user(manager).create(
+                {
+                    "name": name,
+                    "date": today - timedelta(days=days_ago),
+                    "level_ids": [Command.set(levels.ids)],
+                }
+            )
+            if campaign.partner_ids:
+                campaign.action_send()
+                self._demo_survey_answers(rng, campaign)
+
+    def _demo_survey_answers(self, rng, campaign):
         survey = campaign.survey_id
         questions = {question.question_type: question for question in survey.question_ids}
         satisfaction = survey.grading_satisfaction_question_id
