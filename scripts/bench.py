@@ -527,6 +527,22 @@ def _form_queries(env, partner):
     return figures
 
 
+def _two_workers(database):
+    """One run by two workers at once, compared with one worker (bench_parallel.py)."""
+    devtool.info("one run by two workers")
+    script = Path(__file__).resolve().with_name("bench_parallel.py")
+    result = subprocess.run(
+        [sys.executable, str(script), "--database", database],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    print("\n".join(result.stdout.strip().splitlines()[:-1]))
+    if result.returncode:
+        sys.stderr.write(result.stderr[-5000:])
+        devtool.fail("two workers did not give the results of one")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=20000)
@@ -557,6 +573,7 @@ def main():
         sys.stderr.write(result.stderr[-5000:])
         devtool.fail("the measurements failed")
     report(args, json.loads(result.stdout.strip().splitlines()[-1]), load_seconds)
+    _two_workers(args.database)
     if not args.keep:
         devtool.drop_database(args.database)
 
