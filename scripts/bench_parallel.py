@@ -69,8 +69,10 @@ def work(db, run_id):
 
 
 def _queued_run(env):
-    run = env["customer.grading.run"].with_company(env.ref("base.main_company")).create(
-        {"date_to": PERIOD_END, "auto_apply": False}
+    run = (
+        env["customer.grading.run"]
+        .with_company(env.ref("base.main_company"))
+        .create({"date_to": PERIOD_END, "auto_apply": False})
     )
     run._queue()
     env.cr.commit()
@@ -90,6 +92,24 @@ def _drop(env, run):
     env.cr.commit()
 
 
+def _processes(db, run_id):
+    """Two worker processes, started together once both have loaded Odoo."""
+    command = [sys.executable, __file__, "--database", db, "--worker", str(run_id)]
+    workers = [
+        subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    for worker in workers:
+        while (line := worker.stdout.readline()) and line.strip() != "ready":
+            pass
+    start = time.perf_counter()
+    for worker in workers:
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+    figures = [json.loads(worker.communicate()[0].strip().splitlines()[-1]) for worker in workers]
+    return figures, time.perf_counter() - start
+
+
 def _threads(db, run_id):
     figures = [None, None]
 
@@ -97,17 +117,12 @@ def _threads(db, run_id):
         figures[index] = work(db, run_id)
 
     threads = [threading.Thread(target=target, args=(index,)) for index in range(2)]
+    start = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return figures
-
-
-def _processes(db, run_id):
-    command = [sys.executable, __file__, "--database", db, "--worker", str(run_id)]
-    workers = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2)]
-    return [json.loads(worker.communicate()[0].strip().splitlines()[-1]) for worker in workers]
+    return figures, time.perf_counter() - start
 
 
 def measure(db):
@@ -128,9 +143,7 @@ def measure(db):
         _drop(env, run)
         for mode, workers in (("threads", _threads), ("processes", _processes)):
             run = _queued_run(env)
-            start = time.perf_counter()
-            figures = workers(db, run.id)
-            seconds = time.perf_counter() - start
+            figures, seconds = workers(db, run.id)
             env.cr.rollback()
             env.invalidate_all()
             out[mode] = {
@@ -163,7 +176,9 @@ def main():
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        with odoo_env(args.database):  # the registry of the database
+        with odoo_env(args.database):  # the registry of the database, loaded first
+            print("ready", flush=True)
+            sys.stdin.readline()
             print(json.dumps(work(args.database, args.worker)))
         return
     out = measure(args.database)

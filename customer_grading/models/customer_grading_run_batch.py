@@ -15,7 +15,9 @@ class CustomerGradingRunBatch(models.Model):
 
     run_id = fields.Many2one("customer.grading.run", required=True, index=True, ondelete="cascade")
     start = fields.Integer(required=True, help="Position of its first customer in the run's queue.")
-    stop = fields.Integer(required=True, help="Position after its last customer in the run's queue.")
+    stop = fields.Integer(
+        required=True, help="Position after its last customer in the run's queue."
+    )
     state = fields.Selection(
         [("todo", "To Grade"), ("graded", "Graded")], required=True, default="todo"
     )
