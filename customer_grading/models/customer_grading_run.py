@@ -516,8 +516,8 @@ class CustomerGradingRun(models.Model):
         self.ensure_one()
         Computation = self.env["customer.grading.computation"]
         if self.state == "computing" and not Computation._needs_rank_populations(self):
-            state = self.state
-            return Computation._compute_step(self) or int(self.state != state)
+            # a batch; or the end of the computation, counted as one
+            return Computation._compute_step(self) or int(self.state != "computing")
         if not self._lock_for_step():
             return 0
         if self.state == "queued":
