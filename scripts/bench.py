@@ -6,7 +6,8 @@ accounting data with SQL bulk inserts, then measures a full grading run
 against one hand-written grouped SQL statement (the floor), a what-if
 preview of the standard scheme and of the RFM preset, the scheduled action's
 batches, one customer graded on demand, and the customer list and
-form. Prints one table; the database is dropped unless ``--keep`` is given.
+form. Prints one table, then one run by two workers compared with one
+(bench_parallel.py); the database is dropped unless ``--keep`` is given.
 """
 
 import argparse
