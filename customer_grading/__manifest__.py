@@ -2,7 +2,7 @@
     "name": "Customer Grading",
     "summary": "Score customers on weighted indicators, grade them A/B/C/D "
     "and keep the grade history by period",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/Sales",
     "website": "https://github.com/customer-grading/customer_grading",
     "author": "customer_grading maintainers",

@@ -6,7 +6,8 @@ accounting data with SQL bulk inserts, then measures a full grading run
 against one hand-written grouped SQL statement (the floor), a what-if
 preview of the standard scheme and of the RFM preset, the scheduled action's
 batches, one customer graded on demand, and the customer list and
-form. Prints one table; the database is dropped unless ``--keep`` is given.
+form. Prints one table, then one run by two workers compared with one
+(bench_parallel.py); the database is dropped unless ``--keep`` is given.
 """
 
 import argparse
@@ -527,6 +528,22 @@ def _form_queries(env, partner):
     return figures
 
 
+def _two_workers(database):
+    """One run by two workers at once, compared with one worker (bench_parallel.py)."""
+    devtool.info("one run by two workers")
+    script = Path(__file__).resolve().with_name("bench_parallel.py")
+    result = subprocess.run(
+        [sys.executable, str(script), "--database", database],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    print("\n".join(result.stdout.strip().splitlines()[:-1]))
+    if result.returncode:
+        sys.stderr.write(result.stderr[-5000:])
+        devtool.fail("two workers did not give the results of one")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=20000)
@@ -557,6 +574,7 @@ def main():
         sys.stderr.write(result.stderr[-5000:])
         devtool.fail("the measurements failed")
     report(args, json.loads(result.stdout.strip().splitlines()[-1]), load_seconds)
+    _two_workers(args.database)
     if not args.keep:
         devtool.drop_database(args.database)
 

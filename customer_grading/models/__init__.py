@@ -28,6 +28,7 @@ from . import (
     customer_grading_result_dimension,
     customer_grading_result_line,
     customer_grading_run,
+    customer_grading_run_batch,
     customer_grading_run_results,
     customer_grading_scheduler,
     customer_grading_scheme,

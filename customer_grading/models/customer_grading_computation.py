@@ -53,10 +53,12 @@ class CustomerGradingComputation(models.AbstractModel):
             {
                 "state": "computing",
                 "partner_queue": partner_ids,
-                "progress": 0,
                 "applied_result_id": 0,
                 "rank_populations": False,
             }
+        )
+        self.env["customer.grading.run.batch"]._create_batches(
+            run, len(partner_ids), run._batch_size()
         )
         if not partner_ids:
             self._finish_compute(run)
@@ -69,28 +71,42 @@ class CustomerGradingComputation(models.AbstractModel):
         runs._check_not_history()
         self.env.flush_all()
         self.env.cr.execute(
-            SQL("DELETE FROM customer_grading_result WHERE run_id = ANY(%s)", list(runs.ids))
+            SQL(
+                """
+                WITH batches AS (DELETE FROM customer_grading_run_batch WHERE run_id = ANY(%(ids)s))
+                DELETE FROM customer_grading_result WHERE run_id = ANY(%(ids)s)
+                """,
+                ids=list(runs.ids),
+            )
         )
         runs._invalidate_results()
 
     @api.model
     def _compute_step(self, run, limit=None):
-        """Grade the next batch of ``run``'s queue; once it is empty, the run
-        is computed.
+        """Grade the next batches of ``run`` that no other worker holds, about
+        ``limit`` customers (one batch by default); once none is left to
+        grade, the run is computed, by the worker that sees the last batch
+        graded: one that grades a batch and sees no other left, else one
+        that finds them all graded and locks the run.
 
-        Returns the number of customers graded (0 when the run is computed).
+        Returns the number of customers graded (0 when this worker had none
+        to take: the run is computed, or the other batches are held).
         """
         run.ensure_one()
         if self._needs_rank_populations(run):
             self._gather_rank_populations(run)
         self.env.flush_all()
+        size = run._batch_size()
+        slices, others_pending = self.env["customer.grading.run.batch"]._claim(
+            run, max((limit or size) // size, 1)
+        )
         queue = run.partner_queue or []
-        batch = queue[run.progress : run.progress + (limit or run._batch_size())]
+        batch = [partner_id for start, stop in slices for partner_id in queue[start:stop]]
         if batch:
             self._compute_batch(run, batch)
             run._invalidate_results()
-            run.progress += len(batch)
-        if run.progress >= len(queue):
+        # with a batch claimed, no other worker can see them all graded
+        if not others_pending and (slices or run._lock_for_step()):
             self._finish_compute(run)
         return len(batch)
 

@@ -59,7 +59,7 @@ class CustomerGradingPublication(models.AbstractModel):
         if not runs:
             return
         runs.write({"state": "publishing"})
-        self.env.ref("customer_grading.ir_cron_process_runs")._trigger()
+        self.env["customer.grading.scheduler"]._trigger_workers()
 
     @api.model
     def _publish_step(self, run, limit=None):

@@ -167,7 +167,7 @@ class CustomerGradingRun(models.Model):
         help="The customers the run grades, in the order of the batches.",
     )
     progress = fields.Integer(
-        readonly=True, copy=False, help="Number of customers of the queue already graded."
+        compute="_compute_progress", help="Number of customers of the queue already graded."
     )
     applied_result_id = fields.Integer(
         readonly=True, copy=False, help="Results up to this one have been applied."
@@ -223,6 +223,12 @@ class CustomerGradingRun(models.Model):
     def _compute_is_partial(self):
         for run in self:
             run.is_partial = bool(run.partner_ids)
+
+    def _compute_progress(self):
+        # the batches' own rows: a worker grading a batch never writes the run
+        counts = self.env["customer.grading.run.batch"]._graded_counts(self._origin)
+        for run in self:
+            run.progress = counts.get(run._origin.id, 0)
 
     @api.depends("state", "applied_result_id")
     def _compute_publication_progress(self):
@@ -307,7 +313,7 @@ class CustomerGradingRun(models.Model):
     def _queue(self):
         self.scheme_id.sudo()._check_ready()
         self.state = "queued"
-        self.env.ref("customer_grading.ir_cron_process_runs")._trigger()
+        self.env["customer.grading.scheduler"]._trigger_workers()
 
     def action_apply(self):
         """Publish the computed grades, where the company publishes without review."""
@@ -498,17 +504,46 @@ class CustomerGradingRun(models.Model):
         return self.env["customer.grading.scheduler"]._process_runs()
 
     def _process_step(self):
+        """One step of the scheduled action on this run; returns the work
+        done, 0 when there is nothing for this worker now.
+
+        Several workers may call it at once: each batch of the computation
+        is claimed by one of them (see ``customer.grading.run.batch``); the
+        steps of the run as a whole (its start, the ranking of its
+        customers, its publication) go to the worker that locks the run
+        first, the others skip it rather than wait.
+        """
         self.ensure_one()
         Computation = self.env["customer.grading.computation"]
+        if self.state == "computing" and not Computation._needs_rank_populations(self):
+            # a batch; or the end of the computation, counted as one
+            return Computation._compute_step(self) or int(self.state != "computing")
+        if not self._lock_for_step():
+            return 0
         if self.state == "queued":
-            return Computation._start(self)
-        if self.state == "computing":
-            if Computation._needs_rank_populations(self):
-                # a step of its own: it reads the documents of every customer
-                Computation._gather_rank_populations(self)
-                return 1
-            return Computation._compute_step(self)
-        return self._apply_step()
+            done = Computation._start(self)
+        elif self.state == "computing":
+            # a step of its own: it reads the documents of every customer
+            Computation._gather_rank_populations(self)
+            done = 1
+        else:
+            return self._apply_step() or 1
+        # the batches are ready: wake the other workers
+        self.env["customer.grading.scheduler"]._trigger_workers()
+        return done
+
+    def _lock_for_step(self):
+        """Lock the run for a step of its own, unless another transaction
+        holds it (``SKIP LOCKED``: never waits); whether it is locked.
+        Workers grading its batches do not hold it: they never write it."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM customer_grading_run WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+                self.id,
+            )
+        )
+        return bool(self.env.cr.fetchone())
 
     def _remaining_work(self):
         """Customers still to grade or to apply (1 before the run starts)."""
@@ -567,7 +602,7 @@ class CustomerGradingRun(models.Model):
         """Forget what the cache holds of results: SQL has just written them."""
         self.env["customer.grading.result"].invalidate_model()
         self.env["customer.grading.result.line"].invalidate_model()
-        self.invalidate_recordset(["result_ids"])
+        self.invalidate_recordset(["result_ids", "progress"])
 
     # ------------------------------------------------------------------
     # Application of the grades, in batches

@@ -1,5 +1,7 @@
 import ast
+import importlib.util
 from datetime import date
+from pathlib import Path
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -334,6 +336,34 @@ class TestRun(GradingCase):
         self.assertEqual(Run._cron_process_runs(), 0)
         self.assertEqual(run.state, "computed")
         self.assertEqual((run.progress, len(run.result_ids)), (3, 3))
+
+    def test_migration_restarts_a_run_computed_before_its_batches(self):
+        self.env["ir.config_parameter"].sudo().set_param("customer_grading.batch_size", 1)
+        run = self.env["customer.grading.run"].create({"date_to": DATE_TO})
+        run.action_queue()
+        Run = self.env["customer.grading.run"]
+        while not run.result_ids:
+            Run._cron_process_runs()
+        expected = {result.partner_id: result.score for result in run.result_ids}
+        # as computing runs were before 18.0.1.3.0: a graded batch, no batch rows
+        self.env.cr.execute("DELETE FROM customer_grading_run_batch WHERE run_id = %s", [run.id])
+        path = Path(__file__).parents[1] / "migrations/18.0.1.3.0/post-migration.py"
+        spec = importlib.util.spec_from_file_location("post_migration_18_0_1_3_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+
+        migration.migrate(self.env.cr, "18.0.1.2.0")
+
+        self.env.invalidate_all()
+        self.assertEqual(
+            (run.state, run.result_ids), ("queued", self.env["customer.grading.result"])
+        )
+        while Run._cron_process_runs():
+            pass
+        self.assertEqual(run.state, "computed")
+        self.assertEqual(len(run.result_ids), len(run.partner_queue))
+        for result in run.result_ids:
+            self.assertEqual(result.score, expected.get(result.partner_id, result.score))
 
     def test_partner_list_filters(self):
         self._run().action_apply()
