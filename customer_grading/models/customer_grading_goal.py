@@ -2,7 +2,6 @@ from odoo import api, fields, models, tools
 from odoo.models import parse_read_group_spec
 from odoo.tools import SQL
 
-
 # row ids: run id * GRADE_ID_SHIFT + grade id (0 for the whole company)
 GRADE_ID_SHIFT = 1_000_000
 

@@ -8,12 +8,14 @@ from .customer_grading_visit import GROUP_MANAGER
 from .res_partner import GROUP_USER
 
 
+# The contacts' customer care is a job of its own beside their grading
+# (res_partner.py): one model in two files keeps each file to one job.
 class ResPartner(models.Model):
     """Customer care on the contacts (002 §四, 003 §3.3): the relationship
     cards of key persons, the customers' complaints and referrals. The grade,
     visits, policies and blacklist of a customer are in ``res_partner.py``."""
 
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     # The relationship card of a key person (客户关系卡, 002 §四.3); the
     # position is Odoo's ``function``.

@@ -431,7 +431,7 @@ class TestDashboard(GradingCase):
         # the targets are the company's, never summed
         fields = self.Goal.fields_get(["target_spend_growth", "target_satisfaction"])
         self.assertFalse(any(field.get("aggregator") for field in fields.values()))
-                # listed by run, the whole company first, then best grade first
+        # listed by run, the whole company first, then best grade first
         listed = self.Goal.with_user(self.manager).search([("run_id", "=", self.run_2.id)])
         self.assertEqual(listed.level_id.mapped("code"), ["A", "C", "D"])
         self.assertFalse(listed[0].level_id)

@@ -138,7 +138,9 @@ class TestTours(GradingCase, HttpCase):
 
         self.start_tour("/odoo", "customer_grading_care_tour", login=self.salesman_1.login)
 
-        complaint = self.env["customer.grading.complaint"].search([("partner_id", "=", customer.id)])
+        complaint = self.env["customer.grading.complaint"].search(
+            [("partner_id", "=", customer.id)]
+        )
         self.assertEqual(complaint.state, "resolved")
         self.assertEqual(complaint.category_id.name, "Tour Delivery")
         self.assertEqual(complaint.date_deadline, complaint.date_received + timedelta(days=5))
