@@ -109,6 +109,7 @@ def measure(db):
         out["preview"] = _preview(env, env.ref("customer_grading.scheme_standard"))
         out["preview_rfm"] = _preview(env, env.ref("customer_grading.scheme_rfm"))
         out["visits"] = _visit_reminders(env)
+        out["reviews"] = _receivable_reviews(env)
         rows, out["floor"] = _floor(env, run.company_id)
         sample = _sample(env, run)
         out.update(_compare_with_floor(env, run, rows, sample))
@@ -352,6 +353,25 @@ def _visit_reminders(env):
         durations = steps()
     figures["again_seconds"] = again["seconds"]
     figures["again_slowest"] = max(durations)
+    return figures
+
+
+def _receivable_reviews(env):
+    """This month's receivables reviews prepared by the scheduled action, step
+    by step as the scheduler calls it, each step its own transaction."""
+    env["res.company"].search([]).grading_receivable_review_day = 1  # due today
+    env.cr.commit()
+    Review = env["customer.grading.receivable.review"]
+    durations = []
+    with measured(env.cr) as figures:
+        remaining = True
+        while remaining:
+            start = time.perf_counter()
+            remaining = Review._cron_prepare_reviews()
+            env.cr.commit()
+            durations.append(time.perf_counter() - start)
+    figures["steps"], figures["slowest"] = len(durations), max(durations)
+    figures["lines"] = env["customer.grading.receivable.review.line"].search_count([])
     return figures
 
 

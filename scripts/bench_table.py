@@ -118,6 +118,12 @@ def report(args, figures, load_seconds):
             f"{visits['again_seconds']:.2f} s, slowest step {visits['again_slowest']:.2f} s)",
         ),
         (
+            "receivables reviews prepared: customers listed, steps / slowest step / total",
+            f"{figures['reviews']['lines']:,}, {figures['reviews']['steps']} / "
+            f"{figures['reviews']['slowest']:.2f} s / {figures['reviews']['seconds']:.2f} s, "
+            f"{figures['reviews']['queries']:,} queries",
+        ),
+        (
             "dashboard: every figure read by a manager (slowest figure)",
             f"{figures['dashboard']['total']:.2f} s, {figures['dashboard']['queries']} queries "
             f"({max(_dashboard_figures(figures['dashboard']).items(), key=lambda i: i[1])[0]}: "
