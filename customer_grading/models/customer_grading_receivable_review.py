@@ -182,8 +182,7 @@ class CustomerGradingReceivableReview(models.Model):
             if review.is_preparing:
                 raise UserError(
                     self.env._(
-                        "%(review)s is still being prepared: its customers are not all "
-                        "listed yet.",
+                        "%(review)s is still being prepared: its customers are not all listed yet.",
                         review=review.display_name,
                     )
                 )
@@ -363,9 +362,11 @@ class CustomerGradingReceivableReview(models.Model):
     def _last_listed(self):
         """The id of the last customer the review lists (0 when none)."""
         self.ensure_one()
-        listed = self.env["customer.grading.receivable.review.line"].sudo()._read_group(
-            [("review_id", "=", self.id)], [], ["partner_id:max"]
-        )[0][0]
+        listed = (
+            self.env["customer.grading.receivable.review.line"]
+            .sudo()
+            ._read_group([("review_id", "=", self.id)], [], ["partner_id:max"])[0][0]
+        )
         return listed or 0
 
     def _customers_to_list(self):

@@ -315,7 +315,9 @@ class CustomerGradingVisitCompliance(models.Model):
             budget -= self._sweep_step(company, budget)
         remaining = sum(
             self._sweep_remaining(company)
-            for company in companies.filtered(lambda company: not company.grading_visit_sweep_is_done)
+            for company in companies.filtered(
+                lambda company: not company.grading_visit_sweep_is_done
+            )
         )
         self.env["ir.cron"]._notify_progress(done=limit - budget, remaining=remaining)
         return remaining

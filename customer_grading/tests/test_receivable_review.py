@@ -524,7 +524,9 @@ class TestReceivableReviewSteps(ReviewCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.customers = cls.env["res.partner"]
-        for n, user in enumerate((cls.salesman_1, cls.salesman_2, cls.salesman_1, None, cls.salesman_2)):
+        for n, user in enumerate(
+            (cls.salesman_1, cls.salesman_2, cls.salesman_1, None, cls.salesman_2)
+        ):
             customer = cls._customer(f"Stepped {n}", user=user)
             cls._grade(customer, "B")
             with freeze_time(REVIEW_DATE):
@@ -536,8 +538,12 @@ class TestReceivableReviewSteps(ReviewCase):
         self.env.invalidate_all()
         return (
             sorted(
-                (line.partner_id.id, line.user_id.id, line.level_id.id)
-                + tuple(line[figure] for figure in LINE_FIGURES)
+                (
+                    line.partner_id.id,
+                    line.user_id.id,
+                    line.level_id.id,
+                    *(line[figure] for figure in LINE_FIGURES),
+                )
                 for line in review.line_ids
             ),
             sorted(

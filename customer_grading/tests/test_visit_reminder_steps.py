@@ -38,7 +38,11 @@ class TestVisitReminderSteps(VisitCase):
         cls._grade(cls.nobody, "A", company=cls.other)
         with freeze_time("2026-11-10 15:00:00"):
             cls.Visit.with_user(cls.manager).create(
-                {"partner_id": cls.regraded.id, "visit_date": "2026-11-09 09:00:00", "state": "done"}
+                {
+                    "partner_id": cls.regraded.id,
+                    "visit_date": "2026-11-09 09:00:00",
+                    "state": "done",
+                }
             )
         # yesterday's pass: every row and reminder of the customers above
         with freeze_time("2026-11-19 10:00:00"):
@@ -61,7 +65,10 @@ class TestVisitReminderSteps(VisitCase):
         self.env.invalidate_all()
         rows = self.Compliance.sudo().search([])
         activities = self.env["mail.activity"].search(
-            [("res_model", "=", self.Compliance._name), ("activity_type_id", "=", self.visit_due.id)]
+            [
+                ("res_model", "=", self.Compliance._name),
+                ("activity_type_id", "=", self.visit_due.id),
+            ]
         )
         by_id = {row.id: row for row in rows}
         closed = self.env["mail.message"].search_count(
