@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.sql import create_index
 
 from ..report import receivable_review_xlsx
 from ..tools import periods
@@ -112,6 +113,16 @@ class CustomerGradingReceivableReview(models.Model):
             "A company has one receivables review per month.",
         ),
     ]
+
+    def init(self):
+        # a step of the preparation reads the invoices of a batch of commercial
+        # entities, a column that account.move does not index
+        create_index(
+            self.env.cr,
+            "customer_grading_account_move_commercial_partner_idx",
+            "account_move",
+            ["commercial_partner_id"],
+        )
 
     @api.depends("date")
     @api.depends_context("lang")

@@ -324,15 +324,17 @@ class CustomerGradingVisitCompliance(models.Model):
 
     @api.model
     def _start_sweep(self, companies):
-        """Start a new pass when the last one is complete, or when one left
-        unfinished began on an earlier day than the company's today: its
-        figures would mix two days."""
+        """Start a new pass unless one started today is unfinished: when the
+        last one is complete, or when one left unfinished began on an earlier
+        day than the company's today (its figures would mix two days). A
+        company created since the pass started joins it."""
         todo = companies.filtered(lambda company: not company.grading_visit_sweep_is_done)
-        if todo and not any(
-            company.grading_visit_sweep_date
-            and company.grading_visit_sweep_date != company._grading_today()
+        days = {
+            company.grading_visit_sweep_date == company._grading_today()
             for company in todo
-        ):
+            if company.grading_visit_sweep_date
+        }
+        if days == {True}:
             return
         for company in companies:
             company.write(

@@ -156,6 +156,13 @@ class TestVisitReminderSteps(VisitCase):
             self.assertEqual(self._steps(limit=4), [2, 0])
         self.assertEqual(self._snapshot(), expected)
 
+    def test_new_company_does_not_stop_the_next_pass(self):
+        with freeze_time(TODAY):
+            expected = self._one_pass()
+            self.env["res.company"].create({"name": "Visits Steps Co 3"})
+            self.assertEqual(self._steps(limit=5), [3, 0])
+        self.assertEqual(self._snapshot(), expected)
+
     def test_pass_left_unfinished_yesterday_starts_over(self):
         with freeze_time("2026-11-21 10:00:00"):
             expected = self._one_pass()
