@@ -110,6 +110,7 @@ def measure(db):
         out["preview"] = _preview(env, env.ref("customer_grading.scheme_standard"))
         out["preview_rfm"] = _preview(env, env.ref("customer_grading.scheme_rfm"))
         out["visits"] = _visit_reminders(env)
+        out["reviews"] = _receivable_reviews(env)
         rows, out["floor"] = _floor(env, run.company_id)
         sample = _sample(env, run)
         out.update(_compare_with_floor(env, run, rows, sample))
@@ -315,7 +316,8 @@ def _preview(env, scheme):
 def _visit_reminders(env):
     """The daily visit action over every graded customer: two done visits for
     two customers in three this month, then the compliance overview rebuilt and
-    the reminders scheduled."""
+    the reminders scheduled, step by step as the scheduler calls it, each step
+    its own transaction; then again the next day (reminders open)."""
     today = date.today()
     env.cr.execute(
         """
@@ -332,17 +334,45 @@ def _visit_reminders(env):
     env.cr.execute("ANALYZE customer_grading_visit")
     env.cr.commit()
     Compliance = env["customer.grading.visit.compliance"]
+
+    def steps():
+        durations = []
+        remaining = True
+        while remaining:
+            start = time.perf_counter()
+            remaining = Compliance._cron_visit_reminders()
+            env.cr.commit()
+            durations.append(time.perf_counter() - start)
+        return durations
+
     with measured(env.cr) as figures:
-        Compliance._cron_visit_reminders()
-        env.flush_all()
-    env.cr.commit()
+        durations = steps()
+    figures["steps"], figures["slowest"] = len(durations), max(durations)
     figures["rows"] = Compliance.search_count([])
     figures["behind"] = Compliance.search_count([("is_behind", "=", True)])
     with measured(env.cr) as again:
-        Compliance._cron_visit_reminders()
-        env.flush_all()
-    env.cr.commit()
+        durations = steps()
     figures["again_seconds"] = again["seconds"]
+    figures["again_slowest"] = max(durations)
+    return figures
+
+
+def _receivable_reviews(env):
+    """This month's receivables reviews prepared by the scheduled action, step
+    by step as the scheduler calls it, each step its own transaction."""
+    env["res.company"].search([]).grading_receivable_review_day = 1  # due today
+    env.cr.commit()
+    Review = env["customer.grading.receivable.review"]
+    durations = []
+    with measured(env.cr) as figures:
+        remaining = True
+        while remaining:
+            start = time.perf_counter()
+            remaining = Review._cron_prepare_reviews()
+            env.cr.commit()
+            durations.append(time.perf_counter() - start)
+    figures["steps"], figures["slowest"] = len(durations), max(durations)
+    figures["lines"] = env["customer.grading.receivable.review.line"].search_count([])
     return figures
 
 

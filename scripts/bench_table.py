@@ -112,9 +112,16 @@ def report(args, figures, load_seconds):
             f"{visits['rows']:,} / {visits['behind']:,}",
         ),
         (
-            "daily visit action: overview + reminders",
-            f"{visits['seconds']:.2f} s, {visits['queries']:,} queries "
-            f"(next day, reminders open: {visits['again_seconds']:.2f} s)",
+            "daily visit action: overview + reminders, steps / slowest step / total",
+            f"{visits['steps']} / {visits['slowest']:.2f} s / {visits['seconds']:.2f} s, "
+            f"{visits['queries']:,} queries (next day, reminders open: "
+            f"{visits['again_seconds']:.2f} s, slowest step {visits['again_slowest']:.2f} s)",
+        ),
+        (
+            "receivables reviews prepared: customers listed, steps / slowest step / total",
+            f"{figures['reviews']['lines']:,}, {figures['reviews']['steps']} / "
+            f"{figures['reviews']['slowest']:.2f} s / {figures['reviews']['seconds']:.2f} s, "
+            f"{figures['reviews']['queries']:,} queries",
         ),
         (
             "dashboard: every figure read by a manager (slowest figure)",

@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.sql import create_index
 
 from ..report import receivable_review_xlsx
 from ..tools import periods
@@ -76,6 +77,12 @@ class CustomerGradingReceivableReview(models.Model):
         "res.users", string="Reviewed By", readonly=True, copy=False, tracking=True
     )
     date_reviewed = fields.Date(string="Reviewed On", readonly=True, copy=False)
+    is_preparing = fields.Boolean(
+        string="Being Prepared",
+        readonly=True,
+        copy=False,
+        help="The scheduled action is still listing the customers, a batch at a time.",
+    )
     sales_last_month = fields.Monetary(string="Last Month's Sales", compute="_compute_totals")
     receivable_overdue = fields.Monetary(string="Receivables > 3 Months", compute="_compute_totals")
     receivable_recent = fields.Monetary(string="Receivables ≤ 3 Months", compute="_compute_totals")
@@ -106,6 +113,16 @@ class CustomerGradingReceivableReview(models.Model):
             "A company has one receivables review per month.",
         ),
     ]
+
+    def init(self):
+        # a step of the preparation reads the invoices of a batch of commercial
+        # entities, a column that account.move does not index
+        create_index(
+            self.env.cr,
+            "customer_grading_account_move_commercial_partner_idx",
+            "account_move",
+            ["commercial_partner_id"],
+        )
 
     @api.depends("date")
     @api.depends_context("lang")
@@ -161,6 +178,7 @@ class CustomerGradingReceivableReview(models.Model):
             raise UserError(self.env._("A review marked as reviewed is not refreshed."))
         self._fill_lines()
         self._schedule_review_activities()
+        self.filtered("is_preparing").is_preparing = False
         return True
 
     def action_done(self):
@@ -171,6 +189,13 @@ class CustomerGradingReceivableReview(models.Model):
             if review.state != "to_review":
                 raise UserError(
                     self.env._("%(review)s is already reviewed.", review=review.display_name)
+                )
+            if review.is_preparing:
+                raise UserError(
+                    self.env._(
+                        "%(review)s is still being prepared: its customers are not all listed yet.",
+                        review=review.display_name,
+                    )
                 )
             unmarked = review.line_ids.sudo().filtered(lambda line: line.review_mark == "to_review")
             if unmarked:
@@ -246,23 +271,42 @@ class CustomerGradingReceivableReview(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_prepare_reviews(self):
+    def _cron_prepare_reviews(self, limit=None):
         """Prepare this month's review of every company with a grading scheme
         whose review day has come and that has none yet: a day missed by the
         scheduler is caught up the next day it runs, also when that day falls
-        in the next month (last month's review, dated on its review day)."""
+        in the next month (last month's review, dated on its review day).
+
+        One step per call: the reviews due are created, then the next
+        ``limit`` customers (the grading batch size) are listed in the
+        reviews being prepared; the scheduler commits after each call and
+        calls again while customers remain. A review lists its customers by
+        id, so that the next step goes on after the last one listed (also
+        after an interruption); once all are, its review activities are
+        scheduled. Returns the number of customers left."""
+        limit = limit or self.env["customer.grading.run"]._batch_size()
         companies = self.env["res.company"].search([("grading_scheme_id", "!=", False)])
         months = defaultdict(set)  # the sales months each company has a review of
         for company, month in self.sudo()._read_group(
             [("company_id", "in", companies.ids)], ["company_id", "sales_date_from:month"]
         ):
             months[company].add(month)
-        reviews = self.browse()
         for company in companies:
             today = company._grading_today()
             for day in self._review_days_due(company, today, months[company]):
-                reviews |= self._prepare(company, day)
-        return reviews
+                self._create_review(company, day, preparing=True)
+        budget = limit
+        # every company's reviews, whoever runs the action
+        preparing = self.sudo().search([("is_preparing", "=", True)], order="id")
+        for review in preparing:
+            if not budget:
+                break
+            budget -= review._prepare_step(budget)
+        remaining = sum(
+            review._customers_to_list() for review in preparing.filtered("is_preparing")
+        )
+        self.env["ir.cron"]._notify_progress(done=limit - budget, remaining=remaining)
+        return remaining
 
     @api.model
     def _review_days_due(self, company, today, sales_months):
@@ -286,11 +330,19 @@ class CustomerGradingReceivableReview(models.Model):
     @api.model
     def _prepare(self, company, today):
         """Create the review of ``company`` for ``today``'s month, its lines
-        and the sales managers' review activities."""
+        and the sales managers' review activities, at once."""
+        review = self._create_review(company, today)
+        review._fill_lines()
+        review._schedule_review_activities()
+        return review
+
+    @api.model
+    def _create_review(self, company, today, preparing=False):
+        """The review of ``company`` for ``today``'s month, without lines."""
         review = (
             self.with_company(company)
             .with_context(mail_create_nolog=True)
-            .create({"company_id": company.id, "date": today})
+            .create({"company_id": company.id, "date": today, "is_preparing": preparing})
         )
         review._message_log(
             body=self.env._(
@@ -299,9 +351,55 @@ class CustomerGradingReceivableReview(models.Model):
                 month=periods.month_label(review.sales_date_from),
             )
         )
-        review._fill_lines()
-        review._schedule_review_activities()
         return review
+
+    def _prepare_step(self, limit):
+        """List the review's next ``limit`` customers (by id, after the last
+        one listed); once all are, schedule the review activities. Returns
+        the number of customers listed."""
+        self.ensure_one()
+        customers = self._graded_customers(after=self._last_listed(), limit=limit + 1)
+        is_done = len(customers) <= limit
+        customers = customers[:limit]
+        figures = self._gather_figures(customers.ids)
+        self.env["customer.grading.receivable.review.line"].sudo().create(
+            [self._line_values(figures, customer) for customer in customers]
+        )
+        if is_done:
+            self.is_preparing = False
+            self._schedule_review_activities()
+        return len(customers)
+
+    def _last_listed(self):
+        """The id of the last customer the review lists (0 when none)."""
+        self.ensure_one()
+        listed = (
+            self.env["customer.grading.receivable.review.line"]
+            .sudo()
+            ._read_group([("review_id", "=", self.id)], [], ["partner_id:max"])[0][0]
+        )
+        return listed or 0
+
+    def _customers_to_list(self):
+        """The graded customers the review has still to list."""
+        self.ensure_one()
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .with_company(self.company_id)
+            .search_count(self._graded_customers_domain(after=self._last_listed()))
+        )
+
+    def _line_values(self, figures, customer, kept=None):
+        self.ensure_one()
+        return {
+            "review_id": self.id,
+            "partner_id": customer.id,
+            "user_id": customer.user_id.id,
+            "level_id": customer.grading_level_id.id,
+            **self._line_figures(figures, customer),
+            **(kept or {}),
+        }
 
     def _fill_lines(self):
         """(Re)create the lines of the reviews with the current figures,
@@ -321,35 +419,37 @@ class CustomerGradingReceivableReview(models.Model):
             }
             old_lines.unlink()
             figures = review._gather_figures()
-            for customer in review._graded_customers():
-                vals_list.append(
-                    {
-                        "review_id": review.id,
-                        "partner_id": customer.id,
-                        "user_id": customer.user_id.id,
-                        "level_id": customer.grading_level_id.id,
-                        **review._line_figures(figures, customer),
-                        **kept.get(customer.id, {}),
-                    }
-                )
+            vals_list += [
+                review._line_values(figures, customer, kept.get(customer.id))
+                for customer in review._graded_customers()
+            ]
         Line.create(vals_list)
 
-    def _graded_customers(self):
-        """Commercial entities with a grade in the review's company (one query)."""
+    @api.model
+    def _graded_customers_domain(self, after=None):
+        domain = [
+            ("grading_level_id", "!=", False),
+            "|",
+            ("is_company", "=", True),
+            ("parent_id", "=", False),
+        ]
+        if after is not None:
+            domain.append(("id", ">", after))
+        return domain
+
+    def _graded_customers(self, after=None, limit=None):
+        """Commercial entities with a grade in the review's company (one
+        query); with ``after``, by id from the one after it."""
         self.ensure_one()
         return (
             self.env["res.partner"]
             .sudo()
             .with_company(self.company_id)
             .search_fetch(
-                [
-                    ("grading_level_id", "!=", False),
-                    "|",
-                    ("is_company", "=", True),
-                    ("parent_id", "=", False),
-                ],
+                self._graded_customers_domain(after),
                 ["user_id", "grading_level_id"],
-                order="name, id",
+                order="name, id" if after is None else "id",
+                limit=limit,
             )
         )
 
@@ -361,11 +461,12 @@ class CustomerGradingReceivableReview(models.Model):
         values["receivable_total"] = sum(values[bucket] for bucket in AGING_BUCKETS)
         return values
 
-    def _gather_figures(self):
+    def _gather_figures(self, partner_ids=None):
         """``{figure: {commercial partner id: amount}}`` from the posted customer
         invoices and credit notes of the review's company, in company currency:
         four grouped queries, one per aging bucket and the sales. Receivables
-        dated after the review's month are not the review's."""
+        dated after the review's month are not the review's. With
+        ``partner_ids``, those of these commercial partners only."""
         self.ensure_one()
         Move = self.env["account.move"].sudo()
         posted = [
@@ -373,6 +474,8 @@ class CustomerGradingReceivableReview(models.Model):
             ("state", "=", "posted"),
             ("move_type", "in", ("out_invoice", "out_refund")),
         ]
+        if partner_ids is not None:
+            posted.append(("commercial_partner_id", "in", partner_ids))
         open_ = [*posted, ("amount_residual_signed", "!=", 0)]
         month_from, month_to = periods.month_bounds(self.date)
         overdue_before = self.date - relativedelta(months=OVERDUE_MONTHS)
@@ -418,16 +521,22 @@ class CustomerGradingReceivableReview(models.Model):
         company's first grading manager.
         """
         activity_type = self.env.ref(ACTIVITY_TYPE)
+        Line = self.env["customer.grading.receivable.review.line"].sudo()
         for review in self:
             customers = Counter()
             fallback = None
-            for line in review.line_ids.sudo():
-                manager = line.partner_id._grading_sales_manager(review.company_id)
+            # the sales manager depends on the customer's salesperson only (the
+            # line's, as prepared): one customer of each salesperson tells it
+            for _user, first, count in Line._read_group(
+                [("review_id", "=", review.id)], ["user_id"], ["partner_id:min", "__count"]
+            ):
+                customer = Line.env["res.partner"].browse(first)
+                manager = customer._grading_sales_manager(review.company_id)
                 if not manager:
                     if fallback is None:
                         fallback = review._fallback_reviewer()
                     manager = fallback
-                customers[manager] += 1
+                customers[manager] += count
             assigned = review.activity_ids.filtered(
                 lambda activity: activity.activity_type_id == activity_type
             ).user_id

@@ -171,10 +171,15 @@ class CustomerGradingVisitCompliance(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def _graded_customers_domain(self):
+        return [("parent_id", "=", False), ("grading_level_id", "!=", False)]
+
+    @api.model
     def _refresh(self, company, partners=None, today=None):
         """Bring the rows of ``partners`` (all graded customers when ``None``)
         up to date. Rows are updated in place, so that their reminders stay;
-        those of customers who owe no visit any more are deleted."""
+        those of customers who owe no visit any more are deleted. Returns
+        the rows of the customers who owe visits."""
         today = today or company._grading_today()
         # the overview is the company's, whoever refreshes it
         rows = self.sudo().with_context(active_test=False, tracking_disable=True)
@@ -183,13 +188,21 @@ class CustomerGradingVisitCompliance(models.Model):
                 self.env["res.partner"]
                 .sudo()
                 .with_company(company)
-                .search([("parent_id", "=", False), ("grading_level_id", "!=", False)])
+                .search(self._graded_customers_domain())
             )
             existing = rows.search([("company_id", "=", company.id)])
         else:
             existing = rows.search(
                 [("company_id", "=", company.id), ("partner_id", "in", partners.ids)]
             )
+        return self._sync_rows(company, partners, existing, today)
+
+    @api.model
+    def _sync_rows(self, company, partners, existing, today):
+        """Write the figures of ``partners`` on their ``existing`` rows, create
+        the missing ones and delete those of customers who owe nothing (every
+        row of ``existing`` must be of one of ``partners``)."""
+        rows = existing.browse().with_context(active_test=False, tracking_disable=True)
         figures = self._measure(company, partners, today)
         owners = {partner.id: partner.user_id.id for partner in partners.sudo()}
         owed = {
@@ -200,12 +213,13 @@ class CustomerGradingVisitCompliance(models.Model):
         by_partner = {row.partner_id.id: row for row in existing}
         kept = existing.filtered(lambda row: row.partner_id.id in owed)
         (existing - kept).unlink()
-        # most rows do not change from one day to the next: write only those that do
+        # most rows do not change from one day to the next: write only those
+        # that do (the writes are flushed together, one UPDATE per 1,000 rows)
         for current in kept.read(list(ROW_FIELDS), load=False):
             values = owed[current["partner_id"]]
             if any((current[field] or False) != (values[field] or False) for field in ROW_FIELDS):
                 by_partner[current["partner_id"]].write(values)
-        return rows.create(
+        return kept | rows.create(
             [values for partner_id, values in owed.items() if partner_id not in by_partner]
         )
 
@@ -279,27 +293,127 @@ class CustomerGradingVisitCompliance(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_visit_reminders(self):
+    def _cron_visit_reminders(self, limit=None):
         """Every day: rebuild the overview and remind the salespeople of the
-        customers that are behind, one open activity per customer."""
-        for company in self.env["res.company"].search([]):
-            self._refresh(company)
-        self._remind()
+        customers that are behind, one open activity per customer.
+
+        One step per call: the next ``limit`` graded customers (the grading
+        batch size), company by company in the order of their ids; the
+        scheduler commits after each call and calls again while customers
+        remain. Where the pass stands is stored on the companies with each
+        step, so that an interrupted pass resumes where it stopped; once a
+        pass is complete, the next call starts a new one. Returns the number
+        of customers left in the pass."""
+        limit = limit or self.env["customer.grading.run"]._batch_size()
+        # every company's overview, whoever runs the action
+        companies = self.env["res.company"].sudo().search([], order="id")
+        self._start_sweep(companies)
+        budget = limit
+        for company in companies.filtered(lambda company: not company.grading_visit_sweep_is_done):
+            if not budget:
+                break
+            budget -= self._sweep_step(company, budget)
+        remaining = sum(
+            self._sweep_remaining(company)
+            for company in companies.filtered(
+                lambda company: not company.grading_visit_sweep_is_done
+            )
+        )
+        self.env["ir.cron"]._notify_progress(done=limit - budget, remaining=remaining)
+        return remaining
 
     @api.model
+    def _start_sweep(self, companies):
+        """Start a new pass unless one started today is unfinished: when the
+        last one is complete, or when one left unfinished began on an earlier
+        day than the company's today (its figures would mix two days). A
+        company created since the pass started joins it."""
+        todo = companies.filtered(lambda company: not company.grading_visit_sweep_is_done)
+        days = {
+            company.grading_visit_sweep_date == company._grading_today()
+            for company in todo
+            if company.grading_visit_sweep_date
+        }
+        if days == {True}:
+            return
+        for company in companies:
+            company.write(
+                {
+                    "grading_visit_sweep_date": company._grading_today(),
+                    "grading_visit_sweep_cursor": 0,
+                    "grading_visit_sweep_is_done": False,
+                }
+            )
+
+    @api.model
+    def _sweep_step(self, company, limit):
+        """Refresh the rows of ``company``'s next ``limit`` graded customers
+        (by id) and their reminders, with the rows of ungraded customers in
+        between; returns the number of graded customers done."""
+        today = company._grading_today()
+        cursor = company.grading_visit_sweep_cursor
+        graded = (
+            self.env["res.partner"]
+            .sudo()
+            .with_company(company)
+            .search(
+                [*self._graded_customers_domain(), ("id", ">", cursor)],
+                order="id",
+                limit=limit + 1,
+            )
+        )
+        is_done = len(graded) <= limit
+        graded = graded[:limit]
+        # ">= cursor + 1": a many2one compared with 0 would be compared with NULL
+        domain = [("company_id", "=", company.id), ("partner_id", ">=", cursor + 1)]
+        if not is_done:
+            domain.append(("partner_id", "<=", graded[-1].id))
+        rows = self.sudo().with_context(active_test=False, tracking_disable=True)
+        existing = rows.search(domain)
+        owed = self._sync_rows(company, graded | existing.partner_id, existing, today)
+        owed._remind()
+        company.write(
+            {
+                "grading_visit_sweep_date": today,
+                "grading_visit_sweep_cursor": graded[-1:].id or cursor,
+                "grading_visit_sweep_is_done": is_done,
+            }
+        )
+        return len(graded)
+
+    @api.model
+    def _sweep_remaining(self, company):
+        """The graded customers of ``company`` the pass has still to do."""
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .with_company(company)
+            .search_count(
+                [
+                    *self._graded_customers_domain(),
+                    ("id", ">", company.grading_visit_sweep_cursor),
+                ]
+            )
+        )
+
     def _remind(self):
-        """Open a 'visit due' activity on each row behind that has none, and
-        close those of rows that no longer are. A row's reminder goes to the
-        customer's salesperson when they work in the row's company, else to
-        the company's grading manager who decides on the customer."""
+        """Open a 'visit due' activity on each of these rows behind that has
+        none, and close those of rows that no longer are. A row's reminder
+        goes to the customer's salesperson when they work in the row's
+        company, else to the company's grading manager who decides on the
+        customer."""
         activity_type = self.env.ref("customer_grading.mail_activity_type_visit_due")
         # reminders for every salesperson, on rows that the assignee may open
         Activity = self.env["mail.activity"].sudo()
         open_activities = Activity.search(
-            [("res_model", "=", self._name), ("activity_type_id", "=", activity_type.id)]
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", self.ids),
+                ("activity_type_id", "=", activity_type.id),
+            ]
         )
         reminded = set(open_activities.mapped("res_id"))
-        behind = self.sudo().search([("is_behind", "=", True), ("user_id", "!=", False)])
+        behind = self.sudo().filtered(lambda row: row.is_behind and row.user_id)
         model_id = self.env["ir.model"]._get_id(self._name)
         values = []
         assignees = {}  # the rule depends on the salesperson and the company only

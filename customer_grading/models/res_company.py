@@ -113,6 +113,12 @@ class ResCompany(models.Model):
         help="How often a satisfaction survey campaign is due: each campaign shows the date of "
         "the next one.",
     )
+    # where the daily visit action stands, committed with each of its steps so
+    # that an interrupted pass resumes: the day of the pass, the last customer
+    # (by id) whose overview row and reminder are done, and whether all are
+    grading_visit_sweep_date = fields.Date(readonly=True, copy=False)
+    grading_visit_sweep_cursor = fields.Integer(readonly=True, copy=False)
+    grading_visit_sweep_is_done = fields.Boolean(readonly=True, copy=False)
     grading_target_churn_reduction = fields.Float(
         string="Churn Reduction Target (%)",
         default=15.0,

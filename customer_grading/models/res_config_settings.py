@@ -82,7 +82,8 @@ class ResConfigSettings(models.TransientModel):
         string="Grading Batch Size",
         config_parameter="customer_grading.batch_size",
         default=1000,
-        help="Customers graded per batch by the scheduled action.",
+        help="Customers graded per batch by the scheduled action; also the customers of a "
+        "step of the daily visit reminders and of the receivables reviews' preparation.",
     )
 
     @api.depends("grading_scheme_id")

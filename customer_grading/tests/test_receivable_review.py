@@ -1,4 +1,5 @@
 import zipfile
+from contextlib import closing
 from datetime import date
 from io import BytesIO
 
@@ -11,13 +12,16 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..models.customer_grading_receivable_review import LINE_FIGURES
 from ..tools import periods
 from .common import GradingCase
 
 REVIEW_DATE = date(2026, 11, 15)
 
 # Queries of the preparation of a review, whatever its number of customers.
-PREPARE_QUERIES = 48
+PREPARE_QUERIES = 49
+# Queries of a step of the scheduled preparation, whatever its number of customers.
+REVIEW_STEP_QUERIES = 21
 
 
 class ReviewCase(GradingCase):
@@ -508,3 +512,115 @@ class TestReceivableReviewQueries(ReviewCase):
         self.assertEqual(many.line_ids.partner_id, customers)
         self.assertEqual(few_queries, many_queries)
         self.assertEqual(len(self._review_activities(many)), 1)  # the East leader
+
+
+@tagged("post_install", "-at_install")
+class TestReceivableReviewSteps(ReviewCase):
+    """The scheduled action lists a review's customers in steps, each its own
+    transaction under the scheduler; interrupted or not, the review ends as
+    one prepared at once."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customers = cls.env["res.partner"]
+        for n, user in enumerate(
+            (cls.salesman_1, cls.salesman_2, cls.salesman_1, None, cls.salesman_2)
+        ):
+            customer = cls._customer(f"Stepped {n}", user=user)
+            cls._grade(customer, "B")
+            with freeze_time(REVIEW_DATE):
+                cls._invoice(customer, 100 * (n + 1), date(2026, 10, 5))
+            cls.customers |= customer
+
+    def _snapshot(self, review):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return (
+            sorted(
+                (
+                    line.partner_id.id,
+                    line.user_id.id,
+                    line.level_id.id,
+                    *(line[figure] for figure in LINE_FIGURES),
+                )
+                for line in review.line_ids
+            ),
+            sorted(
+                (activity.user_id.id, str(activity.note))
+                for activity in self._review_activities(review)
+            ),
+        )
+
+    def _at_once(self):
+        with closing(self.env.cr.savepoint()), freeze_time(REVIEW_DATE):
+            snapshot = self._snapshot(
+                self.Review.with_user(self.env.ref("base.user_root"))._prepare(
+                    self.company, REVIEW_DATE
+                )
+            )
+        self.env.invalidate_all()
+        return snapshot
+
+    def _call(self, limit, progress=None):
+        Review = self.Review.with_user(self.env.ref("base.user_root"))
+        if progress:
+            Review = Review.with_context(ir_cron_progress_id=progress.id)
+        with freeze_time(REVIEW_DATE):
+            return Review._cron_prepare_reviews(limit=limit)
+
+    def _review(self):
+        return self.Review.search([("company_id", "=", self.company.id)])
+
+    def test_steps_give_the_review_prepared_at_once(self):
+        expected = self._at_once()
+        cron = self.env.ref("customer_grading.ir_cron_receivable_review")
+        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+        self.assertEqual(self._call(2, progress), 3)
+        self.assertEqual((progress.done, progress.remaining), (2, 3))
+        review = self._review()
+        self.assertTrue(review.is_preparing)
+        self.assertEqual(len(review.line_ids), 2)
+        self.assertFalse(self._review_activities(review))  # once all are listed
+        self.assertEqual([self._call(2), self._call(2)], [1, 0])
+        self.assertFalse(review.is_preparing)
+        self.assertEqual(self._snapshot(review), expected)
+        self.assertEqual(len(expected[0]), 5)
+        self.assertEqual(len(expected[1]), 2)
+        self.assertEqual(self._call(2), 0)  # nothing more this month
+        self.assertEqual(self._snapshot(review), expected)
+
+    def test_interrupted_preparation_resumes(self):
+        expected = self._at_once()
+        self.assertEqual(self._call(3), 2)
+        review = self._review().with_user(self.manager)
+        # the scheduler stops there: a manager cannot close a review half listed
+        review.line_ids.write({"review_mark": "ok"})
+        with self.assertRefused(UserError, "still being prepared"):
+            review.action_done()
+        self.assertEqual(self._call(3), 0)  # the next day, or when the server is back
+        self.assertEqual(self._snapshot(review), expected)
+
+
+@tagged("post_install", "-at_install", "is_query_count")
+class TestReceivableReviewStepQueries(ReviewCase):
+    """A step of the preparation reads and writes its customers set-wise."""
+
+    def test_queries_of_a_step(self):
+        for n in range(10):
+            customer = self._customer(f"Counted {n}", user=self.salesman_1)
+            self._grade(customer, "B")
+            self._invoice(customer, 100 * (n + 1), date(2026, 6, 1))
+        Review = self.Review.with_user(self.env.ref("base.user_root"))
+        with freeze_time(REVIEW_DATE):
+            Review._cron_prepare_reviews(limit=1)  # the review is created
+            Review._cron_prepare_reviews(limit=1)  # warm-up
+            for limit in (2, 5):
+                # a new request: what the last step left pending is written
+                self.env.flush_all()
+                self.env.cr.flush()
+                self.env.invalidate_all()
+                with self.assertQueryCount(REVIEW_STEP_QUERIES):
+                    Review._cron_prepare_reviews(limit=limit)
+            self.assertEqual(Review._cron_prepare_reviews(limit=5), 0)
+        self.assertEqual(len(self.Review.search([]).line_ids), 10)

@@ -525,8 +525,7 @@ class CustomerGradingDemo(models.AbstractModel):
             elif rng.random() < 0.3:  # planned, never marked done
                 self._demo_visit(Visit, rng, partner, today - timedelta(days=rng.randint(2, 9)))
         Compliance = env["customer.grading.visit.compliance"]
-        Compliance._refresh(company)
-        Compliance._remind()
+        Compliance._refresh(company)._remind()
         _logger.info(
             "customer_grading demo: %s visits, %s customers behind",
             env["customer.grading.visit"].search_count([]),
