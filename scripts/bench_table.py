@@ -40,7 +40,7 @@ def _write_floor_rows(full, write_floor):
             f"({sum(calls for calls, _seconds in triggers.values()):,} checks)",
         ),
         (
-            "write floor = run: customers with the same grade and score",
+            "write floor = run: customers with the same grade and score (± 0.01)",
             f"{write_floor['same']:,} of {write_floor['compared']:,}",
         ),
         (
