@@ -2,7 +2,9 @@
 (``scripts/bench.py``), loaded with SQL bulk inserts into a scratch database
 that has the addon installed, and the environment both scripts work in."""
 
+import re
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from datetime import date
@@ -40,6 +42,75 @@ def measured(cr):
     yield figures
     figures["seconds"] = time.perf_counter() - start
     figures["queries"] = odoo.sql_db.sql_counter - queries
+
+
+REPEAT_BELOW = 10.0  # seconds: a step faster than this is timed three times
+
+
+def repeated(step, restore=None, times=3):
+    """Time ``step`` (a function returning figures with ``seconds``) three
+    times when it takes under 10 s, else once; ``restore`` puts back its
+    starting state between two repetitions. Returns the figures of the median
+    repetition, with ``runs``: the seconds of every repetition, and the
+    queries of the first."""
+    results = [step()]
+    while len(results) < times and results[0]["seconds"] < REPEAT_BELOW:
+        if restore:
+            restore()
+        results.append(step())
+    ordered = sorted(results, key=lambda figures: figures["seconds"])
+    figures = ordered[len(ordered) // 2]
+    figures["runs"] = [result["seconds"] for result in results]
+    if "queries" in results[0]:  # the first, with cold caches, as a single run
+        figures["queries"] = results[0]["queries"]
+    return figures
+
+
+_STATEMENT = re.compile(
+    r"^\s*(?:EXPLAIN\s*\([^)]*\)\s*)?(INSERT INTO|UPDATE|DELETE FROM)\s+\"?(\w+)", re.I
+)
+_READ = re.compile(r"\bFROM\s+\"?(\w+)", re.I)
+
+
+def statement_kind(query):
+    """``INSERT INTO table``, ``UPDATE table``… or ``SELECT table`` (the first
+    table read) of a query."""
+    if isinstance(query, bytes):
+        query = query.decode(errors="replace")
+    written = _STATEMENT.match(query)
+    if written:
+        return f"{written[1].upper()} {written[2]}"
+    read = _READ.search(query)
+    return f"SELECT {read[1]}" if read else query.split(None, 1)[0].upper()
+
+
+@contextmanager
+def statement_times(label=None):
+    """SQL time spent in the block by kind of statement: yields ``{kind:
+    [queries, seconds]}`` (``{label(): {kind: …}}`` with ``label``, a function
+    telling which part of the work is running)."""
+    times = {}
+
+    def hook(_cr, query, _params, _start, delay):
+        kinds = times.setdefault(label(), {}) if label else times
+        figures = kinds.setdefault(statement_kind(query), [0, 0.0])
+        figures[0] += 1
+        figures[1] += delay
+
+    thread = threading.current_thread()
+    hooks = getattr(thread, "query_hooks", ())
+    thread.query_hooks = (*hooks, hook)
+    try:
+        yield times
+    finally:
+        thread.query_hooks = hooks
+
+
+def slowest_statements(times, limit=5):
+    """The ``limit`` kinds of statements that took the most time, slowest first:
+    ``[[kind, queries, seconds], …]``."""
+    ranked = sorted(times.items(), key=lambda item: item[1][1], reverse=True)
+    return [[kind, queries, seconds] for kind, (queries, seconds) in ranked[:limit]]
 
 
 # --- data ----------------------------------------------------------------------

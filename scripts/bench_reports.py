@@ -3,7 +3,7 @@ export and the dashboard's figures, as a grading manager reads them."""
 
 from pathlib import Path
 
-from bench_data import measured
+from bench_data import measured, repeated
 
 
 def _memory_kb(key):
@@ -38,7 +38,9 @@ def dashboard(env):
     """Every figure of the dashboard read by a grading manager as the client
     reads it (grouped reads of graphs and pivots, the goals list, the
     migration between two runs), over the published run and a copy of it one
-    year earlier. Returns ``{figure: seconds, "total": …, "queries": …}``."""
+    year earlier; three times under 10 s in all, the repetition of the median
+    total kept. Returns ``{figure: seconds, "total": …, "queries": …, "runs":
+    [total, …]}``."""
     company = env.ref("base.main_company")
     latest = env["customer.grading.run"].search(
         [("company_id", "=", company.id), ("state", "=", "applied"), ("is_partial", "=", False)],
@@ -104,13 +106,19 @@ def dashboard(env):
             lazy=False,
         ),
     }
-    out = {}
-    with measured(env.cr) as total:
-        for name, read in figures.items():
-            with measured(env.cr) as figure:
-                read()
-                env.flush_all()
-            out[name] = figure["seconds"]
-    out["total"], out["queries"] = total["seconds"], total["queries"]
-    env.cr.rollback()
+
+    def once():
+        out = {}
+        with measured(env.cr) as total:
+            for name, read in figures.items():
+                with measured(env.cr) as figure:
+                    read()
+                    env.flush_all()
+                out[name] = figure["seconds"]
+        out["seconds"], out["queries"] = total["seconds"], total["queries"]
+        env.cr.rollback()
+        return out
+
+    out = repeated(once)
+    out["total"] = out.pop("seconds")
     return out

@@ -97,29 +97,44 @@ class CustomerGradingEngine(models.AbstractModel):
         """The ids, ascending, of the customers that grading all of ``company``'s
         for the period grades: its active commercial partners (its own or
         shared) that are customers, have a manual value in the company or
-        an invoice of it in the period."""
+        an invoice of it in the period.
+
+        Three branches: the customers, then the few others with a manual
+        value or an invoice, each looked up by index (one ``OR`` with a
+        sub-select would gather the values and invoices of every customer).
+        """
+        partners = SQL(
+            """
+            SELECT p.id FROM res_partner p
+             WHERE p.active
+               AND p.id = p.commercial_partner_id
+               AND (p.company_id IS NULL OR p.company_id = %s)
+            """,
+            company.id,
+        )
+        not_customer = SQL("(p.customer_rank IS NULL OR p.customer_rank <= 0)")
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.id
-                  FROM res_partner p
-                 WHERE p.active
-                   AND p.id = p.commercial_partner_id
-                   AND (p.company_id IS NULL OR p.company_id = %(company_id)s)
-                   AND (p.customer_rank > 0 OR p.id IN (
-                            SELECT v.partner_id
-                              FROM customer_grading_value v
-                             WHERE v.company_id = %(company_id)s
-                             UNION
-                            SELECT c.commercial_partner_id
-                              FROM account_move m
-                              JOIN res_partner c ON c.id = m.partner_id
-                             WHERE m.company_id = %(company_id)s
-                               AND m.state = 'posted'
-                               AND m.move_type IN ('out_invoice', 'out_refund')
-                               AND m.invoice_date BETWEEN %(date_from)s AND %(date_to)s))
-              ORDER BY p.id
+                %(partners)s AND p.customer_rank > 0
+                 UNION
+                %(partners)s AND %(not_customer)s
+                   AND p.id IN (SELECT v.partner_id
+                                  FROM customer_grading_value v
+                                 WHERE v.company_id = %(company_id)s)
+                 UNION
+                %(partners)s AND %(not_customer)s
+                   AND p.id IN (SELECT c.commercial_partner_id
+                                  FROM account_move m
+                                  JOIN res_partner c ON c.id = m.partner_id
+                                 WHERE m.company_id = %(company_id)s
+                                   AND m.state = 'posted'
+                                   AND m.move_type IN ('out_invoice', 'out_refund')
+                                   AND m.invoice_date BETWEEN %(date_from)s AND %(date_to)s)
+              ORDER BY 1
                 """,
+                partners=partners,
+                not_customer=not_customer,
                 company_id=company.id,
                 date_from=date_from,
                 date_to=date_to,

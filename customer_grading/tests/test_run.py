@@ -406,6 +406,18 @@ class TestRun(GradingCase):
         self.assertTrue(result)
         self.assertFalse(result.is_insufficient)
 
+    def test_invoiced_partner_without_customer_rank_is_graded(self):
+        """A company invoiced in the period is graded though not marked a
+        customer; a vendor without invoice nor manual value is not."""
+        invoiced = self.env["res.partner"].create({"name": "Invoiced", "is_company": True})
+        self._invoice(invoiced, 500, date(2026, 3, 1))
+        vendor = self.env["res.partner"].create({"name": "Vendor", "is_company": True})
+        (invoiced | vendor).write({"customer_rank": 0})
+        run = self._run()
+        self.assertTrue(self._result(run, invoiced))
+        self.assertNotIn(vendor, run.result_ids.partner_id)
+        self.assertEqual(run.result_ids.partner_id, run.result_ids.partner_id.sorted("id"))
+
     def test_run_dates_default(self):
         run = self.env["customer.grading.run"].create({"date_to": "2026-12-31"})
         self.assertEqual(run.date_from, date(2026, 1, 1))
