@@ -18,7 +18,6 @@ import resource
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import psycopg2.sql
@@ -27,6 +26,7 @@ from lxml import etree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import devtool
+from bench_actions import receivable_reviews, scheduled_action, visit_reminders
 from bench_data import (
     RUN_DATE,
     generate,
@@ -36,69 +36,14 @@ from bench_data import (
     slowest_statements,
     statement_times,
 )
-from bench_floor import write_floor
+from bench_floor import measures_floor, write_floor
 from bench_reports import dashboard, export_run
 from bench_table import report
 
-PERIOD_FROM = date(2025, 10, 1)
 SAMPLE = 500
 
 
 # --- measurements --------------------------------------------------------------
-
-FLOOR = """
-WITH periods AS (
-    SELECT %(date_from)s::date AS date_from, %(date_to)s::date AS date_to,
-           %(previous_from)s::date AS previous_from
-), invoices AS (
-    SELECT c.commercial_partner_id AS partner_id,
-           SUM(m.amount_untaxed_signed) FILTER (WHERE m.invoice_date >= p.date_from) AS amount,
-           SUM(m.amount_untaxed_signed) FILTER (WHERE m.invoice_date < p.date_from) AS previous
-      FROM account_move m JOIN res_partner c ON c.id = m.partner_id, periods p
-     WHERE m.company_id = %(company_id)s AND m.state = 'posted'
-       AND m.move_type IN ('out_invoice', 'out_refund')
-       AND m.invoice_date BETWEEN p.previous_from AND p.date_to
-  GROUP BY 1
-), orders AS (
-    SELECT c.commercial_partner_id AS partner_id,
-           COUNT(*) FILTER (WHERE so.date_order >= p.date_from) AS orders,
-           SUM(so.margin / NULLIF(so.currency_rate, 0))
-               FILTER (WHERE so.date_order >= p.date_from) AS margin,
-           MIN(so.date_order) >= p.date_from AS first_in_period
-      FROM sale_order so JOIN res_partner c ON c.id = so.partner_id, periods p
-     WHERE so.company_id = %(company_id)s AND so.state = 'sale'
-       AND so.date_order < p.date_to + 1
-  GROUP BY 1, p.date_from
-), total AS (
-    SELECT SUM(margin) AS margin FROM orders
-), due AS (
-    SELECT m.commercial_partner_id AS partner_id,
-           BOOL_AND(l.balance - COALESCE(paid.amount, 0) < 0.005) AS on_time
-      FROM account_move m
-      JOIN account_move_line l ON l.move_id = m.id AND l.display_type = 'payment_term'
-      LEFT JOIN LATERAL (
-           SELECT SUM(r.amount) AS amount FROM account_partial_reconcile r
-            WHERE r.debit_move_id = l.id AND r.max_date <= m.invoice_date_due) paid ON TRUE,
-           periods p
-     WHERE m.company_id = %(company_id)s AND m.state = 'posted' AND m.move_type = 'out_invoice'
-       AND m.invoice_date_due BETWEEN p.date_from AND p.date_to
-  GROUP BY m.commercial_partner_id, m.id
-), payments AS (
-    SELECT partner_id, COUNT(*) AS due, COUNT(*) FILTER (WHERE on_time) AS on_time
-      FROM due GROUP BY 1
-)
-SELECT COALESCE(i.partner_id, o.partner_id, y.partner_id) AS partner_id,
-       COALESCE(i.amount, 0) AS annual_amount,
-       COALESCE(o.orders, 0) AS purchase_frequency,
-       100.0 * COALESCE(o.margin, 0) / NULLIF((SELECT margin FROM total), 0) AS profit_contribution,
-       100.0 * (COALESCE(i.amount, 0) - i.previous) / NULLIF(i.previous, 0) AS growth_trend,
-       100.0 * y.on_time / NULLIF(y.due, 0) AS payment_record,
-       100.0 * (o.orders - CASE WHEN o.first_in_period THEN 1 ELSE 0 END) / NULLIF(o.orders, 0)
-           AS repeat_purchase
-  FROM invoices i
-  FULL JOIN orders o ON o.partner_id = i.partner_id
-  FULL JOIN payments y ON y.partner_id = COALESCE(i.partner_id, o.partner_id)
-"""
 
 MEASURES = (
     "annual_amount",
@@ -124,9 +69,9 @@ def measure(db):
             lambda: _preview(env, env.ref("customer_grading.scheme_standard"))
         )
         out["preview_rfm"] = repeated(lambda: _preview(env, env.ref("customer_grading.scheme_rfm")))
-        out["visits"] = _visit_reminders(env)
-        out["reviews"] = _receivable_reviews(env)
-        rows, out["floor"] = _floor(env, run.company_id)
+        out["visits"] = visit_reminders(env)
+        out["reviews"] = receivable_reviews(env)
+        rows, out["floor"] = measures_floor(env, run.company_id)
         sample = _sample(env, run)
         out.update(_compare_with_floor(env, run, rows, sample))
         out["other_user_mismatches"] = _other_user_mismatches(env, run, sample[:200])
@@ -139,7 +84,7 @@ def measure(db):
         out["list"] = _list_queries(env, 80)
         out["list_20"] = _list_queries(env, 20)
         out["form"] = _form_queries(env, customers[2])
-        out["cron"] = _scheduled_action(env)
+        out["cron"] = scheduled_action(env)
         out["policies"] = _publication_with_policies(env, run)
         out["background"] = _background_publication(env, run)
         out["dashboard"] = dashboard(env)
@@ -397,95 +342,6 @@ def _preview(env, scheme):
     return figures
 
 
-def _visit_reminders(env):
-    """The daily visit action over every graded customer: two done visits for
-    two customers in three this month, then the compliance overview rebuilt and
-    the reminders scheduled, step by step as the scheduler calls it, each step
-    its own transaction; then again the next day (reminders open)."""
-    today = date.today()
-    env.cr.execute(
-        """
-        INSERT INTO customer_grading_visit (company_id, user_id, partner_id, visit_date,
-                                            visit_day, visit_type, state, duration,
-                                            create_date, write_date, create_uid, write_uid)
-        SELECT %(company)s, p.user_id, p.id, %(day)s::date + TIME '09:00', %(day)s,
-               'on_site', 'done', 1.0, NOW(), NOW(), 1, 1
-          FROM res_partner p, generate_series(1, 2)
-         WHERE p.name LIKE 'Bench Customer %%' AND p.id %% 3 <> 0
-        """,
-        {"company": env.ref("base.main_company").id, "day": today.replace(day=1)},
-    )
-    env.cr.execute("ANALYZE customer_grading_visit")
-    env.cr.commit()
-    Compliance = env["customer.grading.visit.compliance"]
-
-    def steps():
-        durations = []
-        remaining = True
-        while remaining:
-            start = time.perf_counter()
-            remaining = Compliance._cron_visit_reminders()
-            env.cr.commit()
-            durations.append(time.perf_counter() - start)
-        return durations
-
-    with measured(env.cr) as figures:
-        durations = steps()
-    figures["steps"], figures["slowest"] = len(durations), max(durations)
-    figures["rows"] = Compliance.search_count([])
-    figures["behind"] = Compliance.search_count([("is_behind", "=", True)])
-    with measured(env.cr) as again:
-        durations = steps()
-    figures["again_seconds"] = again["seconds"]
-    figures["again_slowest"] = max(durations)
-    return figures
-
-
-def _receivable_reviews(env):
-    """This month's receivables reviews prepared by the scheduled action, step
-    by step as the scheduler calls it, each step its own transaction."""
-    env["res.company"].search([]).grading_receivable_review_day = 1  # due today
-    env.cr.commit()
-    Review = env["customer.grading.receivable.review"]
-    durations = []
-    with measured(env.cr) as figures:
-        remaining = True
-        while remaining:
-            start = time.perf_counter()
-            remaining = Review._cron_prepare_reviews()
-            env.cr.commit()
-            durations.append(time.perf_counter() - start)
-    figures["steps"], figures["slowest"] = len(durations), max(durations)
-    figures["lines"] = env["customer.grading.receivable.review.line"].search_count([])
-    return figures
-
-
-def _floor(env, company):
-    """The floor: one grouped statement for the automatic measures."""
-    from odoo.tools import SQL  # noqa: PLC0415
-
-    from odoo.addons.customer_grading.tools import periods  # noqa: PLC0415
-
-    previous_from = periods.previous_period(PERIOD_FROM, RUN_DATE)[0]
-    rows = {}
-
-    def once():
-        with measured(env.cr) as floor:
-            env.cr.execute(
-                SQL(
-                    FLOOR,
-                    date_from=PERIOD_FROM,
-                    date_to=RUN_DATE,
-                    previous_from=previous_from,
-                    company_id=company.id,
-                )
-            )
-            rows.update((row[0], row[1:]) for row in env.cr.fetchall())
-        return floor
-
-    return rows, repeated(once)
-
-
 def _run_values(env, run):
     """``{partner id: {measure: raw value}}`` of the automatic indicators of ``run``."""
     env.cr.execute(
@@ -577,55 +433,6 @@ def _single_customer(env, customers):
         return single
 
     return repeated(once)
-
-
-def _scheduled_action(env):
-    """The scheduled action, batch by batch, one transaction each; the time of
-    each kind of step (start, rank populations, computed batch, published
-    batch) and its slowest SQL statements."""
-    run = (
-        env["customer.grading.run"]
-        .with_company(env.ref("base.main_company"))
-        .create({"date_to": date(2026, 6, 30), "auto_apply": True})
-    )
-    run._queue()
-    env.cr.commit()
-    batches = []
-    steps = {}
-    kind = [None]
-    with statement_times(lambda: kind[0]) as statements, measured(env.cr) as cron:
-        remaining = True
-        while remaining:
-            kind[0] = _step_kind(run)
-            start = time.perf_counter()
-            remaining = env["customer.grading.run"]._cron_process_runs()
-            env.cr.commit()
-            batches.append(time.perf_counter() - start)
-            steps.setdefault(kind[0], []).append(batches[-1])
-    cron["batches"] = len(batches)
-    cron["slowest"] = max(batches)
-    cron["steps"] = {
-        name: {
-            "count": len(times),
-            "seconds": sum(times),
-            "slowest": max(times),
-            "statements": slowest_statements(statements.get(name, {}), 3),
-        }
-        for name, times in steps.items()
-    }
-    return cron
-
-
-def _step_kind(run):
-    """What the scheduled action's next step does for ``run``."""
-    run.invalidate_recordset()
-    if run.state == "queued":
-        return "start"
-    if run.state == "computing":
-        if run.env["customer.grading.computation"]._needs_rank_populations(run):
-            return "rank populations"
-        return "computed batch"
-    return "published batch" if run.state in ("publishing", "computed") else run.state
 
 
 def _specification(model, arch):

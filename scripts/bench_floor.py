@@ -1,4 +1,6 @@
-"""The benchmark's write-inclusive floor (``make bench``): hand-written SQL
+"""The benchmark's floors (``make bench``): the measures-only floor, one
+grouped statement for the automatic measures; and the write-inclusive floor,
+hand-written SQL
 that measures, scores and grades the same customers as a full run of the
 standard scheme and writes the same rows — the results, their breakdown lines
 and the customers' grading columns — with ``INSERT … SELECT`` and
@@ -6,32 +8,15 @@ and the customers' grading columns — with ``INSERT … SELECT`` and
 subtotals are a view over the lines: a run writes none.)"""
 
 import json
+from datetime import date
 
-from bench_data import measured, repeated
+from bench_data import RUN_DATE, measured, repeated
 
-# the customers a full run grades and their automatic measures, as the run
-# reads them (no document: 0 amount and orders; the active customers have a
-# document in the period)
-MEASURES = """
-CREATE TEMP TABLE bench_floor_measures AS
-WITH periods AS (
-    SELECT %(date_from)s::date AS date_from, %(date_to)s::date AS date_to,
-           %(previous_from)s::date AS previous_from
-), customers AS (
-    SELECT p.id AS partner_id
-      FROM res_partner p
-     WHERE p.active AND p.id = p.commercial_partner_id
-       AND (p.company_id IS NULL OR p.company_id = %(company_id)s)
-       AND (p.customer_rank > 0 OR p.id IN (
-                SELECT v.partner_id FROM customer_grading_value v
-                 WHERE v.company_id = %(company_id)s
-                 UNION
-                SELECT c.commercial_partner_id
-                  FROM account_move m JOIN res_partner c ON c.id = m.partner_id, periods p
-                 WHERE m.company_id = %(company_id)s AND m.state = 'posted'
-                   AND m.move_type IN ('out_invoice', 'out_refund')
-                   AND m.invoice_date BETWEEN p.date_from AND p.date_to))
-), invoices AS (
+PERIOD_FROM = date(2025, 10, 1)
+
+# the documents of the period summed per customer (invoices, orders, payments
+# due), shared by both floors; each statement puts a ``periods`` CTE before
+DOCUMENTS = """invoices AS (
     SELECT c.commercial_partner_id AS partner_id,
            SUM(m.amount_untaxed_signed) FILTER (WHERE m.invoice_date >= p.date_from) AS amount,
            SUM(m.amount_untaxed_signed) FILTER (WHERE m.invoice_date < p.date_from) AS previous,
@@ -69,7 +54,34 @@ WITH periods AS (
     SELECT partner_id, COUNT(*) AS due, COUNT(*) FILTER (WHERE on_time) AS on_time
       FROM due GROUP BY 1
 )
-SELECT c.partner_id,
+"""
+
+# the customers a full run grades and their automatic measures, as the run
+# reads them (no document: 0 amount and orders; the active customers have a
+# document in the period)
+MEASURES = (
+    """
+CREATE TEMP TABLE bench_floor_measures AS
+WITH periods AS (
+    SELECT %(date_from)s::date AS date_from, %(date_to)s::date AS date_to,
+           %(previous_from)s::date AS previous_from
+), customers AS (
+    SELECT p.id AS partner_id
+      FROM res_partner p
+     WHERE p.active AND p.id = p.commercial_partner_id
+       AND (p.company_id IS NULL OR p.company_id = %(company_id)s)
+       AND (p.customer_rank > 0 OR p.id IN (
+                SELECT v.partner_id FROM customer_grading_value v
+                 WHERE v.company_id = %(company_id)s
+                 UNION
+                SELECT c.commercial_partner_id
+                  FROM account_move m JOIN res_partner c ON c.id = m.partner_id, periods p
+                 WHERE m.company_id = %(company_id)s AND m.state = 'posted'
+                   AND m.move_type IN ('out_invoice', 'out_refund')
+                   AND m.invoice_date BETWEEN p.date_from AND p.date_to))
+), """
+    + DOCUMENTS
+    + """SELECT c.partner_id,
        COALESCE(i.documents, 0) + COALESCE(o.orders, 0) > 0 AS active,
        COALESCE(i.amount, 0) AS annual_amount,
        COALESCE(o.orders, 0) AS purchase_frequency,
@@ -85,6 +97,7 @@ SELECT c.partner_id,
   LEFT JOIN orders o ON o.partner_id = c.partner_id
   LEFT JOIN payments y ON y.partner_id = c.partner_id, total t
 """
+)
 
 # one line per customer and indicator of the scheme: raw value (measured or
 # manual), score by the indicator's rule (rank: among the customers with
@@ -259,6 +272,57 @@ SELECT COUNT(*), COUNT(*) FILTER (WHERE f.computed_level_id IS NOT DISTINCT FROM
   JOIN customer_grading_result r ON r.partner_id = f.partner_id AND r.run_id = %(compared)s
  WHERE f.run_id = %(run_id)s
 """
+
+
+# the measures-only floor: the automatic measures of every customer with a
+# document, in one grouped statement
+FLOOR = (
+    """
+WITH periods AS (
+    SELECT %(date_from)s::date AS date_from, %(date_to)s::date AS date_to,
+           %(previous_from)s::date AS previous_from
+), """
+    + DOCUMENTS
+    + """SELECT COALESCE(i.partner_id, o.partner_id, y.partner_id) AS partner_id,
+       COALESCE(i.amount, 0) AS annual_amount,
+       COALESCE(o.orders, 0) AS purchase_frequency,
+       100.0 * COALESCE(o.margin, 0) / NULLIF((SELECT margin FROM total), 0) AS profit_contribution,
+       100.0 * (COALESCE(i.amount, 0) - i.previous) / NULLIF(i.previous, 0) AS growth_trend,
+       100.0 * y.on_time / NULLIF(y.due, 0) AS payment_record,
+       100.0 * (o.orders - CASE WHEN o.first_in_period THEN 1 ELSE 0 END) / NULLIF(o.orders, 0)
+           AS repeat_purchase
+  FROM invoices i
+  FULL JOIN orders o ON o.partner_id = i.partner_id
+  FULL JOIN payments y ON y.partner_id = COALESCE(i.partner_id, o.partner_id)
+"""
+)
+
+
+def measures_floor(env, company):
+    """The measures-only floor: one grouped statement for the automatic
+    measures; ``({partner id: measures}, timing)``."""
+    from odoo.tools import SQL  # noqa: PLC0415
+
+    from odoo.addons.customer_grading.tools import periods  # noqa: PLC0415
+
+    previous_from = periods.previous_period(PERIOD_FROM, RUN_DATE)[0]
+    rows = {}
+
+    def once():
+        with measured(env.cr) as floor:
+            env.cr.execute(
+                SQL(
+                    FLOOR,
+                    date_from=PERIOD_FROM,
+                    date_to=RUN_DATE,
+                    previous_from=previous_from,
+                    company_id=company.id,
+                )
+            )
+            rows.update((row[0], row[1:]) for row in env.cr.fetchall())
+        return floor
+
+    return rows, repeated(once)
 
 
 def _parameters(env, run, compared):
