@@ -9,11 +9,13 @@ from .res_partner import GROUP_USER
 
 
 # The contacts' customer care is a job of its own beside their grading
-# (res_partner.py): one model in two files keeps each file to one job.
+# (res_partner.py) and its management by grade (res_partner_management.py):
+# one model in three files keeps each file to one job.
 class ResPartner(models.Model):
     """Customer care on the contacts (002 §四, 003 §3.3): the relationship
     cards of key persons, the customers' complaints and referrals. The grade,
-    visits, policies and blacklist of a customer are in ``res_partner.py``."""
+    policies and blacklist of a customer are in ``res_partner.py``, its visits,
+    contract and key-account manager in ``res_partner_management.py``."""
 
     _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
