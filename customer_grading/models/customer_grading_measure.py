@@ -12,6 +12,22 @@ from odoo.tools import SQL
 
 from ..tools import periods, pg_arrays
 
+MEASURES = frozenset(
+    (
+        "annual_amount",
+        "purchase_frequency",
+        "profit_contribution",
+        "growth_trend",
+        "payment_record",
+        "repeat_purchase",
+        "recency",
+        "complaints",
+        "referrals",
+    )
+)
+NO_INVOICES = (0.0, 0.0, 0)  # amount, previous amount, documents in the period
+NO_ORDERS = (0, 0.0, False)  # orders, margin, first order ever in the period
+
 
 class CustomerGradingMeasure(models.AbstractModel):
     _name = "customer.grading.measure"
@@ -31,131 +47,138 @@ class CustomerGradingMeasure(models.AbstractModel):
         """Raw values of the automatic measures for commercial partners.
 
         Returns ``(values, active)``: ``values`` maps a measure code to
-        ``{partner_id: raw value or None}``; ``active`` is the set of partners
-        with at least one document in the period. ``total_margin`` is the
-        company's margin in the period (see :meth:`_company_margin`).
-        ``measures`` is the set of measure codes wanted (all when ``None``):
-        the payment record, the recency, the complaints and the referrals, each
-        a query of its own, are read only when wanted (the others come from the invoice
-        and order totals, which also tell the active partners). With ``whole_company``, the
-        queries read every customer of the company in one scan instead of
-        filtering on ``partner_ids`` (for a population of all customers, much
-        cheaper than a list of them).
+        ``{partner_id: raw value or None}`` (empty for a measure not wanted);
+        ``active`` is the set of partners with at least one document in the
+        period. ``total_margin`` is the company's margin in the period (see
+        :meth:`_company_margin`). ``measures`` is the set of measure codes
+        wanted (all when ``None``): the invoice and order totals, which also
+        tell the active partners, are always read, the previous period's
+        invoices and the orders before the period only for the measures that
+        need them; the payment record, the recency, the complaints and the
+        referrals are a query each, read only when wanted. With
+        ``whole_company``, the queries read every customer of the company in
+        one scan instead of filtering on ``partner_ids`` (for a population of
+        all customers, much cheaper than a list of them).
         """
         if not partner_ids:
             return {}, set()
+        wanted = MEASURES if measures is None else measures
         batch = None if whole_company else pg_arrays.array_literal(partner_ids)
-        invoices = self._invoice_totals(company, batch, date_from, date_to)
-        orders = self._order_totals(company, batch, date_from, date_to)
-        payments = (
-            self._payment_punctuality(company, batch, date_from, date_to)
-            if measures is None or "payment_record" in measures
-            else {}
-        )
+        period = (company, batch, date_from, date_to)
+        invoices = self._invoice_totals(*period, previous="growth_trend" in wanted)
+        orders = self._order_totals(*period, first_orders="repeat_purchase" in wanted)
+        payments = self._payment_punctuality(*period) if "payment_record" in wanted else {}
         last_purchases = (
-            self._last_purchases(company, batch, date_to)
-            if measures is None or "recency" in measures
-            else {}
+            self._last_purchases(company, batch, date_to) if "recency" in wanted else {}
         )
-
-        complaints = (
-            self._complaint_counts(company, batch, date_from, date_to)
-            if measures is None or "complaints" in measures
-            else None
+        complaints = self._complaint_counts(*period) if "complaints" in wanted else {}
+        referrals = self._referral_counts(*period) if "referrals" in wanted else {}
+        formulas = self._formulas(
+            invoices, orders, payments, last_purchases, complaints, referrals, total_margin, date_to
         )
-        referrals = (
-            self._referral_counts(company, batch, date_from, date_to)
-            if measures is None or "referrals" in measures
-            else None
-        )
-
-        values = {
-            code: {}
-            for code in (
-                "annual_amount",
-                "purchase_frequency",
-                "profit_contribution",
-                "growth_trend",
-                "payment_record",
-                "repeat_purchase",
-                "recency",
-                "complaints",
-                "referrals",
-            )
+        values = {code: {} for code in MEASURES}
+        for code in wanted & formulas.keys():
+            formula = formulas[code]
+            values[code] = {partner_id: formula(partner_id) for partner_id in partner_ids}
+        active = {
+            partner_id
+            for partner_id in partner_ids
+            if invoices.get(partner_id, NO_INVOICES)[2] or orders.get(partner_id, NO_ORDERS)[0]
         }
-        active = set()
-        for partner_id in partner_ids:
-            amount, previous_amount, invoice_count = invoices.get(partner_id, (0.0, 0.0, 0))
-            order_count, margin, first_in_period = orders.get(partner_id, (0, 0.0, False))
-            if invoice_count or order_count:
-                active.add(partner_id)
-            values["annual_amount"][partner_id] = amount
-            values["purchase_frequency"][partner_id] = order_count
-            values["profit_contribution"][partner_id] = (
-                100.0 * margin / total_margin if total_margin > 0 else None
-            )
-            values["growth_trend"][partner_id] = (
-                100.0 * (amount - previous_amount) / previous_amount
-                if previous_amount > 0
-                else None
-            )
-            due, on_time = payments.get(partner_id, (0, 0))
-            values["payment_record"][partner_id] = 100.0 * on_time / due if due else None
-            values["repeat_purchase"][partner_id] = (
-                100.0 * (order_count - (1 if first_in_period else 0)) / order_count
-                if order_count
-                else None
-            )
-            values["recency"][partner_id] = periods.days_since(
-                date_to, last_purchases.get(partner_id, ())
-            )
-            values["complaints"][partner_id] = (
-                None if complaints is None else complaints.get(partner_id, 0)
-            )
-            values["referrals"][partner_id] = (
-                None if referrals is None else referrals.get(partner_id, 0)
-            )
         return values, active
 
     @api.model
-    def _invoice_totals(self, company, batch, date_from, date_to):
-        """Untaxed invoiced minus refunded, this period and the previous one.
+    def _formulas(
+        self, invoices, orders, payments, last_purchases, complaints, referrals, total_margin, day
+    ):
+        """``{measure code: function(partner id) -> raw value or None}`` over
+        the figures the queries of :meth:`_measure` read; only the measures an
+        indicator uses are computed (a run's ranking measures every customer)."""
+
+        def amount(partner_id):
+            return invoices.get(partner_id, NO_INVOICES)[0]
+
+        def order_count(partner_id):
+            return orders.get(partner_id, NO_ORDERS)[0]
+
+        def profit_contribution(partner_id):
+            margin = orders.get(partner_id, NO_ORDERS)[1]
+            return 100.0 * margin / total_margin if total_margin > 0 else None
+
+        def growth_trend(partner_id):
+            current, previous, _count = invoices.get(partner_id, NO_INVOICES)
+            return 100.0 * (current - previous) / previous if previous > 0 else None
+
+        def payment_record(partner_id):
+            due, on_time = payments.get(partner_id, (0, 0))
+            return 100.0 * on_time / due if due else None
+
+        def repeat_purchase(partner_id):
+            count, _margin, first_in_period = orders.get(partner_id, NO_ORDERS)
+            return 100.0 * (count - (1 if first_in_period else 0)) / count if count else None
+
+        def recency(partner_id):
+            return periods.days_since(day, last_purchases.get(partner_id, ()))
+
+        def complaint_count(partner_id):
+            return complaints.get(partner_id, 0)
+
+        def referral_count(partner_id):
+            return referrals.get(partner_id, 0)
+
+        return {
+            "annual_amount": amount,
+            "purchase_frequency": order_count,
+            "profit_contribution": profit_contribution,
+            "growth_trend": growth_trend,
+            "payment_record": payment_record,
+            "repeat_purchase": repeat_purchase,
+            "recency": recency,
+            "complaints": complaint_count,
+            "referrals": referral_count,
+        }
+
+    @api.model
+    def _invoice_totals(self, company, batch, date_from, date_to, previous=True):
+        """Untaxed invoiced minus refunded, this period and the previous one
+        (without ``previous``, 0 and only the period's documents read).
 
         ``{partner: (amount, previous amount, number of documents in the period)}``,
         in company currency, posted documents only.
         """
-        previous_from, _previous_to = periods.previous_period(date_from, date_to)
+        previous_from = periods.previous_period(date_from, date_to)[0] if previous else date_from
         self.env.cr.execute(
             SQL(
                 """
-            SELECT c.commercial_partner_id,
+            SELECT m.commercial_partner_id,
                    COALESCE(SUM(m.amount_untaxed_signed)
-                            FILTER (WHERE m.invoice_date >= %(date_from)s), 0),
+                            FILTER (WHERE m.invoice_date >= %(date_from)s), 0)::float8,
                    COALESCE(SUM(m.amount_untaxed_signed)
-                            FILTER (WHERE m.invoice_date < %(date_from)s), 0),
+                            FILTER (WHERE m.invoice_date < %(date_from)s), 0)::float8,
                    COUNT(*) FILTER (WHERE m.invoice_date >= %(date_from)s)
-              FROM res_partner c
-              JOIN account_move m ON m.partner_id = c.id
+              FROM account_move m
              WHERE %(in_batch)s
                AND m.company_id = %(company_id)s
                AND m.state = 'posted'
                AND m.move_type IN ('out_invoice', 'out_refund')
                AND m.invoice_date BETWEEN %(previous_from)s AND %(date_to)s
-          GROUP BY c.commercial_partner_id
+          GROUP BY m.commercial_partner_id
             """,
                 company_id=company.id,
                 date_from=date_from,
                 date_to=date_to,
                 previous_from=previous_from,
-                in_batch=_in_batch("c", batch),
+                in_batch=_in_batch("m", batch),
             )
         )
-        return {row[0]: (float(row[1]), float(row[2]), row[3]) for row in self.env.cr.fetchall()}
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
 
     @api.model
-    def _order_totals(self, company, batch, date_from, date_to):
+    def _order_totals(self, company, batch, date_from, date_to, first_orders=True):
         """Confirmed orders of the period: count, margin in company currency,
-        and whether the customer's first order ever falls in the period.
+        and whether the customer's first order ever falls in the period (read
+        from every order before the period; without ``first_orders``, False
+        and only the period's orders read).
         """
         start, end = self._order_bounds(company, date_from, date_to)
         self.env.cr.execute(
@@ -164,23 +187,27 @@ class CustomerGradingMeasure(models.AbstractModel):
             SELECT p.commercial_partner_id,
                    COUNT(*) FILTER (WHERE so.date_order >= %(start)s),
                    COALESCE(SUM(so.margin / NULLIF(so.currency_rate, 0))
-                            FILTER (WHERE so.date_order >= %(start)s), 0),
-                   MIN(so.date_order) >= %(start)s
+                            FILTER (WHERE so.date_order >= %(start)s), 0)::float8,
+                   %(first_in_period)s
               FROM sale_order so
               JOIN res_partner p ON p.id = so.partner_id
              WHERE so.company_id = %(company_id)s
                AND so.state = 'sale'
-               AND so.date_order < %(end)s
+               AND so.date_order < %(end)s %(since)s
                AND %(in_batch)s
           GROUP BY p.commercial_partner_id
             """,
                 company_id=company.id,
                 start=start,
                 end=end,
+                first_in_period=(
+                    SQL("MIN(so.date_order) >= %s", start) if first_orders else SQL("FALSE")
+                ),
+                since=SQL() if first_orders else SQL("AND so.date_order >= %s", start),
                 in_batch=_in_batch("p", batch),
             )
         )
-        return {row[0]: (row[1], float(row[2]), row[3]) for row in self.env.cr.fetchall()}
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
 
     @api.model
     def _last_purchases(self, company, batch, date_to):

@@ -153,6 +153,47 @@ class TestMeasures(GradingCase):
         self.assertAlmostEqual(values["growth_trend"][lost.id], -100.0)
         self.assertNotIn(lost.id, active)
 
+    def test_only_the_measures_wanted(self):
+        """A ranking reads only what its measures need: the same figures
+        for them, nothing for the others, and the previous period's invoices
+        and the orders before the period left out when no measure needs them."""
+        self._invoice(self.customer, 1000, date(2025, 3, 1))  # previous period
+        self._invoice(self.customer, 1500, date(2026, 3, 1))
+        self._order(self.customer, date(2024, 5, 1))  # first order ever, before the period
+        self._order(self.customer, date(2026, 2, 1))
+        self.env.flush_all()
+        margin = self.Measure._company_margin(self.company, DATE_FROM, DATE_TO)
+        everything, active = self._measure(self.customer)
+        for whole_company in (False, True):
+            values, only_active = self.Measure._measure(
+                self.company,
+                self.customer.ids,
+                DATE_FROM,
+                DATE_TO,
+                margin,
+                {"annual_amount", "profit_contribution"},
+                whole_company=whole_company,
+            )
+            self.assertEqual(only_active, active)
+            for code in ("annual_amount", "profit_contribution"):
+                self.assertEqual(values[code], everything[code])
+            self.assertEqual(values["growth_trend"], {})
+            self.assertEqual(values["repeat_purchase"], {})
+        period = (self.company, None, DATE_FROM, DATE_TO)
+        full, limited = (
+            self.Measure._invoice_totals(*period)[self.customer.id],
+            self.Measure._invoice_totals(*period, previous=False)[self.customer.id],
+        )
+        self.assertEqual((full, limited), ((1500, 1000, 1), (1500, 0, 1)))
+        self.assertEqual(self.Measure._order_totals(*period)[self.customer.id][::2], (1, False))
+        newcomer = self._customer("Newcomer")
+        self._order(newcomer, date(2026, 1, 1))
+        self.env.flush_all()
+        self.assertEqual(self.Measure._order_totals(*period)[newcomer.id][2], True)
+        self.assertEqual(
+            self.Measure._order_totals(*period, first_orders=False)[newcomer.id][2], False
+        )
+
     def test_measures_ignore_the_reader_record_rules(self):
         """A run reads every document, whatever its starter may read."""
         self._invoice(self.customer, 1000, date(2026, 1, 5))
