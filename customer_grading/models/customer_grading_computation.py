@@ -49,14 +49,9 @@ class CustomerGradingComputation(models.AbstractModel):
         run.total_margin = self.env["customer.grading.measure"]._company_margin(
             run.company_id, run.date_from, run.date_to
         )
-        run.write(
-            {
-                "state": "computing",
-                "partner_queue": partner_ids,
-                "applied_result_id": 0,
-                "rank_populations": False,
-            }
-        )
+        run.write({"state": "computing", "applied_result_id": 0})
+        run._write_json("partner_queue", partner_ids)
+        run._write_json("rank_populations", False)
         self.env["customer.grading.run.batch"]._create_batches(
             run, len(partner_ids), run._batch_size()
         )
@@ -100,8 +95,7 @@ class CustomerGradingComputation(models.AbstractModel):
         slices, others_pending = self.env["customer.grading.run.batch"]._claim(
             run, max((limit or size) // size, 1)
         )
-        queue = run.partner_queue or []
-        batch = [partner_id for start, stop in slices for partner_id in queue[start:stop]]
+        batch = run._queued_partners(slices) if slices else []
         if batch:
             self._compute_batch(run, batch)
             run._invalidate_results()
@@ -114,12 +108,11 @@ class CustomerGradingComputation(models.AbstractModel):
     def _compute_batch(self, run, partner_ids):
         """Grade a batch of ``run``'s customers (see the engine) and store the
         results with their breakdown: two INSERT statements, nothing updated later."""
-        # read once: each read of a Json field copies it
         Engine = self.env["customer.grading.engine"]
         populations = (
             Engine._reference_populations(run.company_id, run.scheme_id, partner_ids)
             if run.is_partial
-            else run.rank_populations
+            else run._read_json("rank_populations")
         ) or {}
         grades = Engine._grade_customers(
             run.company_id,
@@ -219,21 +212,22 @@ class CustomerGradingComputation(models.AbstractModel):
         batch, it gathers their values of the rank indicators."""
         return (
             not run.is_partial
-            and not run.rank_populations
+            and not run._has_rank_populations()
             and bool(self.env["customer.grading.engine"]._rank_specs(run.scheme_id))
         )
 
     @api.model
     def _gather_rank_populations(self, run):
         """Store the populations ``run``'s customers rank among (see the engine)."""
-        run.rank_populations = self.env["customer.grading.engine"]._rank_populations(
+        populations = self.env["customer.grading.engine"]._rank_populations(
             run.company_id,
             run.scheme_id,
             run.date_from,
             run.date_to,
             run.total_margin,
-            run.partner_queue or [],
+            run._queued_partners(),
         )
+        run._write_json("rank_populations", populations)
 
     @api.model
     def _finish_compute(self, run):

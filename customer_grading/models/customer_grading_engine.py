@@ -301,7 +301,7 @@ class CustomerGradingEngine(models.AbstractModel):
             limit=1,
             order="date_to desc, id desc",
         )
-        populations = reference.rank_populations or {}
+        populations = reference and reference._read_json("rank_populations")
         if not populations:
             return {}
         self.env.cr.execute(

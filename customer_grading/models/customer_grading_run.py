@@ -161,9 +161,12 @@ class CustomerGradingRun(models.Model):
         copy=False,
         help="The company's gross margin in the period, base of the profit contribution.",
     )
+    # not prefetched: reading any field of the run would load them (100,000
+    # customers: a megabyte each); the scheduled steps read them in SQL
     partner_queue = fields.Json(
         readonly=True,
         copy=False,
+        prefetch=False,
         help="The customers the run grades, in the order of the batches.",
     )
     progress = fields.Integer(
@@ -175,6 +178,7 @@ class CustomerGradingRun(models.Model):
     rank_populations = fields.Json(
         readonly=True,
         copy=False,
+        prefetch=False,
         help="Sorted raw values of the rank indicators over the graded customers.",
     )
     result_ids = fields.One2many("customer.grading.result", "run_id", string="Results")

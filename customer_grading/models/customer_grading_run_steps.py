@@ -1,3 +1,5 @@
+from psycopg2.extras import Json as PsycopgJson
+
 from odoo import api, models
 from odoo.tools import SQL
 
@@ -68,6 +70,89 @@ class CustomerGradingRun(models.Model):
         )
         return bool(self.env.cr.fetchone())
 
+    # ------------------------------------------------------------------
+    # The queue and the populations, read and written in SQL: through the
+    # ORM, each read of a Json field deep-copies it and each write encodes
+    # it twice (100,000 customers: 0.2 s a read)
+    # ------------------------------------------------------------------
+
+    def _read_json(self, fname):
+        """The stored value of the Json field ``fname`` (``partner_queue`` or
+        ``rank_populations``), not copied: not to be changed."""
+        self.ensure_one()
+        self.flush_recordset([fname])
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s FROM customer_grading_run WHERE id = %s",
+                SQL.identifier(fname),
+                self.id,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _write_json(self, fname, value):
+        """Store ``value`` in the Json field ``fname``."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE customer_grading_run SET %s = %s WHERE id = %s",
+                SQL.identifier(fname),
+                PsycopgJson(value) if value else None,
+                self.id,
+            )
+        )
+        self.invalidate_recordset([fname])
+
+    def _queued_partners(self, slices=None):
+        """The customers of the queue: all of them, or those of ``slices``
+        (``[(start, stop), …]``, positions in the queue), in order."""
+        self.ensure_one()
+        if slices is None:
+            return self._read_json("partner_queue") or []
+        self.flush_recordset(["partner_queue"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT jsonb_path_query_array(run.partner_queue, '$[$start to $last]',
+                                              jsonb_build_object('start', s.start,
+                                                                 'last', s.stop - 1))
+                  FROM customer_grading_run run,
+                       unnest(%s::int4[], %s::int4[]) WITH ORDINALITY AS s(start, stop, n)
+                 WHERE run.id = %s
+              ORDER BY s.n
+                """,
+                [start for start, _stop in slices],
+                [stop for _start, stop in slices],
+                self.id,
+            )
+        )
+        return [partner_id for (part,) in self.env.cr.fetchall() for partner_id in part or []]
+
+    def _has_rank_populations(self):
+        self.ensure_one()
+        self.flush_recordset(["rank_populations"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT rank_populations IS NOT NULL FROM customer_grading_run WHERE id = %s",
+                self.id,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _queue_length(self):
+        self.ensure_one()
+        self.flush_recordset(["partner_queue"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT COALESCE(jsonb_array_length(partner_queue), 0)
+                  FROM customer_grading_run WHERE id = %s
+                """,
+                self.id,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
     def _remaining_work(self):
         """Customers still to grade or to apply (1 before the run starts)."""
         self.ensure_one()
@@ -75,7 +160,7 @@ class CustomerGradingRun(models.Model):
             return 1
         if self.state == "computing":
             return (
-                len(self.partner_queue or [])
+                self._queue_length()
                 - self.progress
                 + (self._result_count() if self.auto_apply else 0)
             )

@@ -11,13 +11,15 @@ from .common import DATE_TO, GradingCase
 # documents per customer. A change that queries per customer or per document
 # breaks these budgets. A batch also reads, once, the time zone that cuts the
 # period's orders and the rounding of the company currency, and claims itself
-# (one query: see customer.grading.run.batch).
-COMPUTE_BATCH_QUERIES = 21
+# (one query: see customer.grading.run.batch), then reads its customers and
+# the run's populations from the run's queue (one query each, not through the
+# ORM, which would copy the whole queue).
+COMPUTE_BATCH_QUERIES = 22
 APPLY_BATCH_QUERIES = 7
 # The RFM preset (three automatic indicators, by rank): the recency is a
 # query of its own, read only when a scheme uses it; the payment record, which
 # the preset does not use, is not read, nor what it needs (currency rounding).
-COMPUTE_BATCH_QUERIES_RFM = 19
+COMPUTE_BATCH_QUERIES_RFM = 20
 
 
 @tagged("post_install", "-at_install", "is_query_count")

@@ -308,6 +308,23 @@ class TestRun(GradingCase):
         self.assertEqual(run.state, "applied")
         self.assertEqual(self.big.grading_result_id, self._result(run, self.big))
 
+    def test_queue_read_in_slices(self):
+        """The scheduled steps read the run's queue and populations in SQL,
+        a slice at a time, as the ORM stores them."""
+        run = self.env["customer.grading.run"].create({"date_to": DATE_TO})
+        run.action_queue()
+        self.env["customer.grading.run"]._cron_process_runs()  # started
+        queue = run.partner_queue
+        self.assertEqual(run._queued_partners(), queue)
+        self.assertEqual(run._queue_length(), 3)
+        self.assertEqual(run._queued_partners([(2, 3), (0, 1)]), [queue[2], queue[0]])
+        self.assertEqual(run._queued_partners([(1, 10)]), queue[1:])
+        self.assertFalse(run._has_rank_populations())
+        run._write_json("rank_populations", {"1": [1.5, 2.0]})
+        self.assertTrue(run._has_rank_populations())
+        self.assertEqual(run.rank_populations, {"1": [1.5, 2.0]})
+        self.assertEqual(run._read_json("rank_populations"), {"1": [1.5, 2.0]})
+
     def test_cron_resumes_after_interruption(self):
         self.env["ir.config_parameter"].sudo().set_param("customer_grading.batch_size", 1)
         run = self.env["customer.grading.run"].create({"date_to": DATE_TO})
