@@ -188,9 +188,11 @@ class CustomerGradingPolicy(models.AbstractModel):
                    SET %(assignments)s
                   FROM %(values)s
                  WHERE p.commercial_partner_id = v.id %(contacts_only)s
+                   AND p.commercial_partner_id = ANY(%(ids)s::int4[])
                 """,
                 assignments=self._assignments(company),
                 values=self._values_table(changed),
+                ids=list(changed),
                 contacts_only=SQL("AND p.id != v.id") if contacts_only else SQL(),
             )
         )
@@ -224,11 +226,18 @@ class CustomerGradingPolicy(models.AbstractModel):
                 named[field, value] = format_amount(self.env, value, company.currency_id)
             return named.get((field, value), "-")
 
+        lines = {}  # (field, old, new): words; most customers share a few changes
+
+        def line(field, old, new):
+            if (field, old, new) not in lines:
+                lines[field, old, new] = pattern % {
+                    "field": labels[field],
+                    "old": shown(field, old),
+                    "new": shown(field, new),
+                }
+            return lines[field, old, new]
+
         return {
-            partner_id: [
-                pattern
-                % {"field": labels[field], "old": shown(field, old), "new": shown(field, new)}
-                for field, (old, new) in diff.items()
-            ]
+            partner_id: [line(field, old, new) for field, (old, new) in diff.items()]
             for partner_id, diff in changed.items()
         }

@@ -139,8 +139,12 @@ class CustomerGradingPublication(models.AbstractModel):
         nothing."""
         Policy = self.env["customer.grading.policy"]
         terms = Policy._changes(run, grades)
-        result_ids = [result_id for _level_id, result_id in grades.values()]
-        rows = self._write_grades(run, result_ids, exclude=list(terms))
+        kept_ids = [
+            result_id
+            for partner_id, (_level, result_id) in grades.items()
+            if partner_id not in terms
+        ]
+        rows = self._write_grades(run, kept_ids) if kept_ids else []
         if terms:
             changed_ids = [grades[partner_id][1] for partner_id in terms]
             rows += self._write_grades(run, changed_ids, terms=terms)
@@ -153,11 +157,10 @@ class CustomerGradingPublication(models.AbstractModel):
         self._propose_eliminations(run, {row[0]: row[4] for row in rows if row[2] == lowest})
 
     @api.model
-    def _write_grades(self, run, result_ids, exclude=(), terms=None):
+    def _write_grades(self, run, result_ids, terms=None):
         """Write the grading columns of the customers of ``result_ids`` in the
-        run's company, one UPDATE: all but the customers ``exclude``, or, with
-        ``terms`` (``{customer id: {field: (old, new)}}``), only those
-        customers, with their new terms. Returns the rows ``(partner id,
+        run's company, one UPDATE; with ``terms`` (``{customer id: {field:
+        (old, new)}}``), their new terms too. Returns the rows ``(partner id,
         previous grade id, grade id, score, result id)``."""
         key = str(run.company_id.id)
         Policy = self.env["customer.grading.policy"]
@@ -186,13 +189,11 @@ class CustomerGradingPublication(models.AbstractModel):
                   FROM customer_grading_result r %(policy_join)s
                  WHERE r.id = ANY(%(result_ids)s)
                    AND p.id = r.partner_id
-                   AND NOT r.partner_id = ANY(%(exclude)s)
              RETURNING r.partner_id, r.previous_level_id, r.level_id, r.score, r.id
                 """,
                 key=key,
                 date=fields.Date.to_string(run.date_to),
                 result_ids=result_ids,
-                exclude=list(exclude),
                 policy_set=policy_set,
                 policy_join=policy_join,
             )
