@@ -26,7 +26,7 @@ from lxml import etree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import devtool
-from bench_actions import receivable_reviews, scheduled_action, visit_reminders
+from bench_actions import contract_checks, receivable_reviews, scheduled_action, visit_reminders
 from bench_data import (
     RUN_DATE,
     generate,
@@ -71,6 +71,7 @@ def measure(db):
         out["preview_rfm"] = repeated(lambda: _preview(env, env.ref("customer_grading.scheme_rfm")))
         out["visits"] = visit_reminders(env)
         out["reviews"] = receivable_reviews(env)
+        out["contracts"] = contract_checks(env)
         rows, out["floor"] = measures_floor(env, run.company_id)
         sample = _sample(env, run)
         out.update(_compare_with_floor(env, run, rows, sample))

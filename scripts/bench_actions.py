@@ -72,6 +72,23 @@ def receivable_reviews(env):
     return figures
 
 
+def contract_checks(env):
+    """The nightly contract check over every graded customer: the lists of
+    customers whose grade requires a contract and who have none, one
+    reminder per salesperson, each with its activity; the first night (no
+    list yet) and the next (the lists kept)."""
+    Reminder = env["customer.grading.contract.reminder"]
+    figures = {}
+    for night in ("first", "next"):
+        with measured(env.cr) as figures[night]:
+            Reminder._cron_check_contracts()
+            env.flush_all()
+        env.cr.commit()
+    figures["customers"] = sum(len(reminder.partner_ids) for reminder in Reminder.search([]))
+    figures["lists"] = Reminder.search_count([])
+    return figures
+
+
 def scheduled_action(env):
     """The scheduled action, batch by batch, one transaction each; the time of
     each kind of step (start, rank populations, computed batch, published

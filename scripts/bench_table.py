@@ -194,6 +194,13 @@ def report(args, figures, load_seconds):
             f"{figures['reviews']['queries']:,} queries",
         ),
         (
+            "contract checks: customers without a contract / lists, first night / next night",
+            f"{figures['contracts']['customers']:,} / {figures['contracts']['lists']}, "
+            f"{figures['contracts']['first']['seconds']:.2f} s "
+            f"({figures['contracts']['first']['queries']} queries) / "
+            f"{figures['contracts']['next']['seconds']:.2f} s",
+        ),
+        (
             "dashboard: every figure read by a manager (slowest figure)",
             f"{_time({**figures['dashboard'], 'seconds': figures['dashboard']['total']})}, "
             f"{figures['dashboard']['queries']} queries "

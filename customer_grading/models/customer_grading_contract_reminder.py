@@ -8,6 +8,9 @@ from ..tools import periods
 
 GROUP_USER = "customer_grading.group_customer_grading_user"
 ACTIVITY_TYPE = "customer_grading.mail_activity_type_contract_missing"
+# customers named in the activity's note; the reminder lists them all (a
+# salesperson may have hundreds, each name read and sanitized in the note)
+NAMES_IN_NOTE = 20
 
 
 class CustomerGradingContractReminder(models.Model):
@@ -209,7 +212,12 @@ class CustomerGradingContractReminder(models.Model):
             "Their grade requires a signed contract in force in %(company)s:",
             company=self.company_id.name,
         )
+        shown = self.partner_ids[:NAMES_IN_NOTE]
         items = Markup("").join(
-            Markup("<li>%s</li>") % name for name in self.partner_ids.mapped("display_name")
+            Markup("<li>%s</li>") % name for name in shown.mapped("display_name")
         )
+        if count > len(shown):
+            items += Markup("<li>%s</li>") % env._(
+                "and %(count)s more: see the list", count=count - len(shown)
+            )
         return {"summary": summary, "note": Markup("<p>%s</p><ul>%s</ul>") % (intro, items)}

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools.translate import code_translations
 
+from ..models import customer_grading_contract_reminder as contract_reminder
 from .common import GradingCase
 
 MANAGER = "base.group_user,customer_grading.group_customer_grading_manager"
@@ -283,6 +284,24 @@ class TestContractReminders(ContractCase):
         reminder = self.Reminder.browse(mine.res_id)
         self.assertEqual(reminder.partner_ids, self.alpha | alpha_2)
         self.assertEqual(reminder.company_id, self.company)
+
+    def test_long_list_named_in_part(self):
+        """The note names the first customers; the reminder lists them all."""
+        alpha_2 = self._customer("Alpha Two", user=self.salesman_1)
+        self._grade(alpha_2, "B")
+        with (
+            patch(f"{contract_reminder.__name__}.NAMES_IN_NOTE", 1),
+            freeze_time("2026-11-20 05:00:00"),
+        ):
+            self.Reminder._cron_check_contracts()
+        mine = self._reminder_activities().filtered(
+            lambda activity: activity.user_id == self.salesman_1
+        )
+        self.assertIn("Alpha Machinery", mine.note)
+        self.assertNotIn("Alpha Two", mine.note)
+        self.assertIn("and 1 more: see the list", mine.note)
+        self.assertEqual(mine.summary, "2 customers without a contract in force")
+        self.assertEqual(self.Reminder.browse(mine.res_id).partner_ids, self.alpha | alpha_2)
         # done this month: none again before next month, though still missing
         mine.with_user(self.salesman_1).action_feedback(feedback="Calling them")
         with freeze_time("2026-11-25 05:00:00"):
