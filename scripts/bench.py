@@ -199,11 +199,14 @@ def _full_run(env):
 def _publication_with_policies(env, run):
     """The full run's period graded again and published: without the grade
     policies; with them, when they change the terms of every customer (the
-    first publication after the company turns them on: the worst case); and
+    first publication after the company turns them on: the worst case); then
+    without them again, the customers and contacts now carrying terms (wider
+    rows, three more indexes written: the baseline of the next case); and
     with them when the credit limit of the second grade (B) changed (only
-    that grade's customers get new terms). Elimination reviews off, so that only the
-    policies differ. Returns ``{"without"|"every customer"|"one grade":
-    figures}``, each with the number of customers whose terms changed."""
+    that grade's customers get new terms). Elimination reviews off, so that
+    only the policies differ. Returns ``{"without"|"every customer"|"without,
+    terms set"|"one grade": figures}``, each with the number of customers
+    whose terms changed."""
     company = run.company_id
     company.grading_elimination_periods = 0
     term = env["account.payment.term"].search([("company_id", "in", (company.id, False))], limit=1)
@@ -211,8 +214,8 @@ def _publication_with_policies(env, run):
     for index, level in enumerate(levels):
         level.write({"payment_term_id": term.id, "credit_limit": 10000.0 * (index + 1)})
     figures = {}
-    for key in ("without", "every customer", "one grade"):
-        company.grading_apply_policies = key != "without"
+    for key in ("without", "every customer", "without, terms set", "one grade"):
+        company.grading_apply_policies = not key.startswith("without")
         if key == "one grade":
             levels[1].credit_limit += 1000.0
         in_force = env["customer.grading.run"].search(
@@ -239,6 +242,16 @@ def _publication_with_policies(env, run):
             published["changed"] = env["customer.grading.result"].search_count(
                 [("run_id", "=", again.id), ("policy_note", "!=", False)]
             )
+            # Odoo keeps the terms on a customer's contacts: each is a row written too
+            env.cr.execute(
+                """
+                SELECT COUNT(*) FROM res_partner c
+                  JOIN customer_grading_result r ON r.partner_id = c.commercial_partner_id
+                 WHERE r.run_id = %s AND r.policy_note IS NOT NULL AND c.id != r.partner_id
+                """,
+                [again.id],
+            )
+            published["contacts"] = env.cr.fetchone()[0]
             return published
 
         def restore():  # the same publication again, from the same vacuumed tables
