@@ -117,7 +117,7 @@ WITH indicators AS (
 ), raw AS (
     SELECT m.partner_id, i.*, v.option_id,
            NOT m.active AND x.partner_id IS NULL AS insufficient,
-           i.source = 'manual' OR m.active AS in_population,
+           i.source = 'manual' OR m.active OR x.partner_id IS NOT NULL AS in_population,
            (CASE WHEN i.source = 'manual' THEN v.value
                  WHEN i.measure = 'annual_amount' THEN m.annual_amount
                  WHEN i.measure = 'purchase_frequency' THEN m.purchase_frequency
@@ -136,8 +136,8 @@ WITH indicators AS (
            CASE WHEN r.is_lower_better THEN -r.raw_value ELSE r.raw_value END AS rank_key
       FROM raw r
 ), ranked AS (
-    -- the population: the customers with a document in the period (a full
-    -- run ranks among them); beaten: how many of them have a strictly lower
+    -- the population: the customers with a document in the period or a
+    -- manual value (a full run ranks among them); beaten: how many of them have a strictly lower
     -- value (those up to the customer's value, less those equal to it)
     SELECT r.*,
            COUNT(*) FILTER (WHERE r.counted) OVER (PARTITION BY r.id ORDER BY r.rank_key)

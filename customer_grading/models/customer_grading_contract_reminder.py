@@ -218,6 +218,6 @@ class CustomerGradingContractReminder(models.Model):
         )
         if count > len(shown):
             items += Markup("<li>%s</li>") % env._(
-                "and %(count)s more: see the list", count=count - len(shown)
+                "… and %(count)s more: see the list.", count=count - len(shown)
             )
         return {"summary": summary, "note": Markup("<p>%s</p><ul>%s</ul>") % (intro, items)}

@@ -149,8 +149,9 @@ class CustomerGradingEngine(models.AbstractModel):
         """``{indicator id (a string): sorted raw values}`` of the scheme's rank
         indicators over ``partner_ids``, customers ranked among themselves.
 
-        Only the customers with data count; their values are measured here at
-        once, so that every batch then scores completely. The measures read
+        Only the customers with data count — a document in the period or a
+        manual value of the scheme, the customers a batch grades; their values
+        are measured here at once, so that every batch then scores completely. The measures read
         every customer of the company in one scan (``partner_ids`` is most of
         them: a full run's customers).
         """
@@ -166,8 +167,15 @@ class CustomerGradingEngine(models.AbstractModel):
             self._measures(specs),
             whole_company=True,
         )
-        manual = self._manual_values(company, partner_ids, specs)
-        graded = active | {partner_id for partner_id, _indicator in manual}
+        manual = (
+            self._manual_values(company, partner_ids, specs)
+            if any(spec["source"] == "manual" for spec in specs)
+            else {}
+        )
+        # graded: with a document, or a manual value of any of the scheme's indicators
+        graded = active | (
+            self._partners_with_values(company, scheme, value_sources) & set(partner_ids)
+        )
         populations = {}
         for spec in specs:
             if spec["source"] == "auto":
@@ -216,6 +224,31 @@ class CustomerGradingEngine(models.AbstractModel):
             for spec in self._indicator_specs(scheme, value_sources)
             if spec["params"]["rule"] == "rank"
         ]
+
+    @api.model
+    def _partners_with_values(self, company, scheme, value_sources=None):
+        """The partners with a value in ``company`` of a manual indicator of
+        ``scheme`` (or of the indicator it reads, see ``value_sources``), whom a
+        run grades whether or not they have documents: one query, for the
+        whole company."""
+        indicator_ids = [
+            (spec["values_from"] or (spec["id"],))[0]
+            for spec in self._indicator_specs(scheme, value_sources)
+            if spec["source"] == "manual"
+        ]
+        if not indicator_ids:
+            return set()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT partner_id FROM customer_grading_value
+                 WHERE company_id = %s AND indicator_id = ANY(%s)
+                """,
+                company.id,
+                indicator_ids,
+            )
+        )
+        return {partner_id for (partner_id,) in self.env.cr.fetchall()}
 
     @api.model
     def _manual_values(self, company, partner_ids, indicators):

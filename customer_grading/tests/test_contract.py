@@ -299,7 +299,7 @@ class TestContractReminders(ContractCase):
         )
         self.assertIn("Alpha Machinery", mine.note)
         self.assertNotIn("Alpha Two", mine.note)
-        self.assertIn("and 1 more: see the list", mine.note)
+        self.assertIn("… and 1 more: see the list.", mine.note)
         self.assertEqual(mine.summary, "2 customers without a contract in force")
         self.assertEqual(self.Reminder.browse(mine.res_id).partner_ids, self.alpha | alpha_2)
         # done this month: none again before next month, though still missing

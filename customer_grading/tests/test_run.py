@@ -177,6 +177,22 @@ class TestRun(GradingCase):
         self.assertEqual(len(partial.result_ids), 1)
         self.assertEqual(self._line(partial, self.small, "annual_amount").score, 50)
 
+    def test_customer_with_manual_values_only_ranks_among_the_others(self):
+        """A customer graded on its manual values alone, without a document in
+        the period, is in the population it is ranked in, and the others are
+        ranked against it."""
+        assessed = self._customer("Assessed Only")
+        self._value(assessed, "new_business", 50)
+        run = self._run()
+        self.assertFalse(self._result(run, assessed).is_insufficient)
+        self.assertEqual(self._line(run, assessed, "annual_amount").raw_value, 0)
+        self.assertEqual(
+            run.rank_populations[str(self.indicators["annual_amount"].id)], [0, 1000, 120000]
+        )
+        self.assertEqual(self._line(run, assessed, "annual_amount").score, 0)
+        self.assertEqual(self._line(run, self.small, "annual_amount").score, 50)
+        self.assertEqual(self._line(run, self.big, "annual_amount").score, 100)
+
     def test_regrade_one_customer(self):
         self.env["customer.grading.run"].create({"date_to": DATE_TO}).action_compute()
         action = self.small.with_user(self.manager).action_grading_regrade()
