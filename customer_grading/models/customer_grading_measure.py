@@ -61,7 +61,7 @@ class CustomerGradingMeasure(models.AbstractModel):
         all customers, much cheaper than a list of them).
         """
         if not partner_ids:
-            return {}, set()
+            return {code: {} for code in MEASURES}, set()
         wanted = MEASURES if measures is None else measures
         batch = None if whole_company else pg_arrays.array_literal(partner_ids)
         period = (company, batch, date_from, date_to)
@@ -144,7 +144,8 @@ class CustomerGradingMeasure(models.AbstractModel):
         (without ``previous``, 0 and only the period's documents read).
 
         ``{partner: (amount, previous amount, number of documents in the period)}``,
-        in company currency, posted documents only.
+        in company currency, posted documents only, each counted for the
+        commercial entity stored on it (as Odoo's invoice analysis counts it).
         """
         previous_from = periods.previous_period(date_from, date_to)[0] if previous else date_from
         self.env.cr.execute(

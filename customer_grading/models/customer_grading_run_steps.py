@@ -78,7 +78,8 @@ class CustomerGradingRun(models.Model):
 
     def _read_json(self, fname):
         """The stored value of the Json field ``fname`` (``partner_queue`` or
-        ``rank_populations``), not copied: not to be changed."""
+        ``rank_populations``), decoded from the row: a value of its own,
+        outside the ORM's cache."""
         self.ensure_one()
         self.flush_recordset([fname])
         self.env.cr.execute(
@@ -91,8 +92,10 @@ class CustomerGradingRun(models.Model):
         return self.env.cr.fetchone()[0]
 
     def _write_json(self, fname, value):
-        """Store ``value`` in the Json field ``fname``."""
+        """Store ``value`` in the Json field ``fname`` (a value the ORM still
+        had to write is written first, not after)."""
         self.ensure_one()
+        self.flush_recordset([fname])
         self.env.cr.execute(
             SQL(
                 "UPDATE customer_grading_run SET %s = %s WHERE id = %s",
@@ -101,7 +104,7 @@ class CustomerGradingRun(models.Model):
                 self.id,
             )
         )
-        self.invalidate_recordset([fname])
+        self.invalidate_recordset([fname], flush=False)
 
     def _queued_partners(self, slices=None):
         """The customers of the queue: all of them, or those of ``slices``

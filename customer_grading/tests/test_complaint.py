@@ -421,6 +421,6 @@ class TestComplaintMeasure(ComplaintCase):
         values, _active = Measure._measure(
             self.company, [self.customer.id], date(2025, 10, 1), date(2026, 9, 30), 0.0, set()
         )
-        self.assertEqual(values["complaints"], {self.customer.id: None})
+        self.assertEqual(values["complaints"], {})  # not measured
         indicator = self.env["customer.grading.indicator"].with_user(self.admin)
         self.assertIn("complaints", dict(indicator._fields["measure"].selection))
