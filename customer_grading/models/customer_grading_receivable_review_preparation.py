@@ -39,8 +39,10 @@ class CustomerGradingReceivableReview(models.Model):
         reviews being prepared; the scheduler commits after each call and
         calls again while customers remain. A review lists its customers by
         id, so that the next step goes on after the last one listed (also
-        after an interruption); once all are, its review activities are
-        scheduled. Returns the number of customers left."""
+        after an interruption); once all are, the next step schedules its
+        review activities (a step of its own: it notifies the reviewers).
+        Returns the number of customers left, counting 1 for a review whose
+        activities are still to schedule."""
         limit = limit or self.env["customer.grading.run"]._batch_size()
         companies = self.env["res.company"].search([("grading_scheme_id", "!=", False)])
         months = defaultdict(set)  # the sales months each company has a review of
@@ -60,7 +62,7 @@ class CustomerGradingReceivableReview(models.Model):
                 break
             budget -= review._prepare_step(budget)
         remaining = sum(
-            review._customers_to_list() for review in preparing.filtered("is_preparing")
+            review._customers_to_list() or 1 for review in preparing.filtered("is_preparing")
         )
         self.env["ir.cron"]._notify_progress(done=limit - budget, remaining=remaining)
         return remaining
@@ -112,19 +114,19 @@ class CustomerGradingReceivableReview(models.Model):
 
     def _prepare_step(self, limit):
         """List the review's next ``limit`` customers (by id, after the last
-        one listed); once all are, schedule the review activities. Returns
-        the number of customers listed."""
+        one listed); once all are, schedule the review activities, the whole
+        step. Returns the number of customers listed, ``limit`` for the
+        activities."""
         self.ensure_one()
-        customers = self._graded_customers(after=self._last_listed(), limit=limit + 1)
-        is_done = len(customers) <= limit
-        customers = customers[:limit]
+        customers = self._graded_customers(after=self._last_listed(), limit=limit)
+        if not customers:
+            self.is_preparing = False
+            self._schedule_review_activities()
+            return limit
         figures = self._gather_figures(customers.ids)
         self.env["customer.grading.receivable.review.line"].sudo().create(
             [self._line_values(figures, customer) for customer in customers]
         )
-        if is_done:
-            self.is_preparing = False
-            self._schedule_review_activities()
         return len(customers)
 
     def _last_listed(self):

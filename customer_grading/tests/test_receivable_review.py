@@ -222,8 +222,12 @@ class TestReceivableReview(ReviewCase):
     # --- scheduled action ------------------------------------------------------------
 
     def _cron(self, day):
+        """The scheduled action on ``day``, called again while work remains,
+        as the scheduler does."""
+        Review = self.Review.with_user(self.env.ref("base.user_root"))
         with freeze_time(day):
-            self.Review.with_user(self.env.ref("base.user_root"))._cron_prepare_reviews()
+            while Review._cron_prepare_reviews():
+                pass
         return self.Review.search([("company_id", "=", self.company.id)])
 
     def test_cron_catches_up_a_review_day_missed_at_month_end(self):
@@ -576,14 +580,22 @@ class TestReceivableReviewSteps(ReviewCase):
         expected = self._at_once()
         cron = self.env.ref("customer_grading.ir_cron_receivable_review")
         progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
-        self.assertEqual(self._call(2, progress), 3)
-        self.assertEqual((progress.done, progress.remaining), (2, 3))
+        # 3 customers left, and the other company's review (no customer) to close
+        self.assertEqual(self._call(2, progress), 4)
+        self.assertEqual((progress.done, progress.remaining), (2, 4))
         review = self._review()
         self.assertTrue(review.is_preparing)
         self.assertEqual(len(review.line_ids), 2)
         self.assertFalse(self._review_activities(review))  # once all are listed
-        self.assertEqual([self._call(2), self._call(2)], [1, 0])
+        self.assertEqual(self._call(2), 2)
+        # all listed: the activities are the next step, one of its own
+        self.assertEqual(self._call(2), 1)
+        self.assertTrue(review.is_preparing)
+        self.assertEqual(len(review.line_ids), 5)
+        self.assertFalse(self._review_activities(review))
+        self.assertEqual(self._call(2), 0)
         self.assertFalse(review.is_preparing)
+        self.assertTrue(self._review_activities(review))
         self.assertEqual(self._snapshot(review), expected)
         self.assertEqual(len(expected[0]), 5)
         self.assertEqual(len(expected[1]), 2)
@@ -592,13 +604,14 @@ class TestReceivableReviewSteps(ReviewCase):
 
     def test_interrupted_preparation_resumes(self):
         expected = self._at_once()
-        self.assertEqual(self._call(3), 2)
+        self.assertEqual(self._call(3), 3)  # 2 customers, the other company's review
         review = self._review().with_user(self.manager)
         # the scheduler stops there: a manager cannot close a review half listed
         review.line_ids.write({"review_mark": "ok"})
         with self.assertRefused(UserError, "still being prepared"):
             review.action_done()
-        self.assertEqual(self._call(3), 0)  # the next day, or when the server is back
+        # the next day, or when the server is back: the last customers, then the activities
+        self.assertEqual([self._call(3), self._call(3)], [1, 0])
         self.assertEqual(self._snapshot(review), expected)
 
 
@@ -622,5 +635,6 @@ class TestReceivableReviewStepQueries(ReviewCase):
                 self.env.invalidate_all()
                 with self.assertQueryCount(REVIEW_STEP_QUERIES):
                     Review._cron_prepare_reviews(limit=limit)
+            self.assertEqual(Review._cron_prepare_reviews(limit=5), 1)  # the activities left
             self.assertEqual(Review._cron_prepare_reviews(limit=5), 0)
         self.assertEqual(len(self.Review.search([]).line_ids), 10)
