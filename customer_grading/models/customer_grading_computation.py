@@ -50,8 +50,7 @@ class CustomerGradingComputation(models.AbstractModel):
             run.company_id, run.date_from, run.date_to
         )
         run.write({"state": "computing", "applied_result_id": 0})
-        run._write_json("partner_queue", partner_ids)
-        run._write_json("rank_populations", False)
+        run._write_json({"partner_queue": partner_ids, "rank_populations": False})
         self.env["customer.grading.run.batch"]._create_batches(
             run, len(partner_ids), run._batch_size()
         )
@@ -227,7 +226,7 @@ class CustomerGradingComputation(models.AbstractModel):
             run.total_margin,
             run._queued_partners(),
         )
-        run._write_json("rank_populations", populations)
+        run._write_json({"rank_populations": populations})
 
     @api.model
     def _finish_compute(self, run):

@@ -91,20 +91,22 @@ class CustomerGradingRun(models.Model):
         )
         return self.env.cr.fetchone()[0]
 
-    def _write_json(self, fname, value):
-        """Store ``value`` in the Json field ``fname`` (a value the ORM still
-        had to write is written first, not after)."""
+    def _write_json(self, values):
+        """Store ``values`` (``{Json field: value}``) in one UPDATE (a value
+        the ORM still had to write is written first, not after)."""
         self.ensure_one()
-        self.flush_recordset([fname])
+        self.flush_recordset(list(values))
         self.env.cr.execute(
             SQL(
-                "UPDATE customer_grading_run SET %s = %s WHERE id = %s",
-                SQL.identifier(fname),
-                PsycopgJson(value) if value else None,
+                "UPDATE customer_grading_run SET %s WHERE id = %s",
+                SQL(", ").join(
+                    SQL("%s = %s", SQL.identifier(fname), PsycopgJson(value) if value else None)
+                    for fname, value in values.items()
+                ),
                 self.id,
             )
         )
-        self.invalidate_recordset([fname], flush=False)
+        self.invalidate_recordset(list(values), flush=False)
 
     def _queued_partners(self, slices=None):
         """The customers of the queue: all of them, or those of ``slices``

@@ -336,7 +336,7 @@ class TestRun(GradingCase):
         self.assertEqual(run._queued_partners([(2, 3), (0, 1)]), [queue[2], queue[0]])
         self.assertEqual(run._queued_partners([(1, 10)]), queue[1:])
         self.assertFalse(run._has_rank_populations())
-        run._write_json("rank_populations", {"1": [1.5, 2.0]})
+        run._write_json({"rank_populations": {"1": [1.5, 2.0]}})
         self.assertTrue(run._has_rank_populations())
         self.assertEqual(run.rank_populations, {"1": [1.5, 2.0]})
         self.assertEqual(run._read_json("rank_populations"), {"1": [1.5, 2.0]})
