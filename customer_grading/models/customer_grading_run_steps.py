@@ -9,10 +9,11 @@ from .customer_grading_run import DEFAULT_BATCH_SIZE
 class CustomerGradingRun(models.Model):
     """A run as the scheduled action processes it, one step per call: its
     start, the computation and the publication in batches, the lock a step
-    of the whole run takes and the work that remains. The run's lifecycle
-    and its actions are in ``customer_grading_run.py``."""
+    of the whole run takes, the work that remains, and the queue and
+    populations the steps share. The run's lifecycle and its actions are in
+    ``customer_grading_run.py``."""
 
-    _inherit = "customer.grading.run"
+    _inherit = "customer.grading.run"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------------
     # Scheduled actions
