@@ -9,6 +9,19 @@ from datetime import date
 from bench_data import measured, slowest_statements, statement_times
 
 
+def _steps(env, action):
+    """Call ``action`` as the scheduler does, committing after each call,
+    while it reports work left; the seconds of each call."""
+    durations = []
+    remaining = True
+    while remaining:
+        start = time.perf_counter()
+        remaining = action()
+        env.cr.commit()
+        durations.append(time.perf_counter() - start)
+    return durations
+
+
 def visit_reminders(env):
     """The daily visit action over every graded customer: two done visits for
     two customers in three this month, then the compliance overview rebuilt and
@@ -30,24 +43,13 @@ def visit_reminders(env):
     env.cr.execute("ANALYZE customer_grading_visit")
     env.cr.commit()
     Compliance = env["customer.grading.visit.compliance"]
-
-    def steps():
-        durations = []
-        remaining = True
-        while remaining:
-            start = time.perf_counter()
-            remaining = Compliance._cron_visit_reminders()
-            env.cr.commit()
-            durations.append(time.perf_counter() - start)
-        return durations
-
     with measured(env.cr) as figures:
-        durations = steps()
+        durations = _steps(env, Compliance._cron_visit_reminders)
     figures["steps"], figures["slowest"] = len(durations), max(durations)
     figures["rows"] = Compliance.search_count([])
     figures["behind"] = Compliance.search_count([("is_behind", "=", True)])
     with measured(env.cr) as again:
-        durations = steps()
+        durations = _steps(env, Compliance._cron_visit_reminders)
     figures["again_seconds"] = again["seconds"]
     figures["again_slowest"] = max(durations)
     return figures
@@ -59,14 +61,8 @@ def receivable_reviews(env):
     env["res.company"].search([]).grading_receivable_review_day = 1  # due today
     env.cr.commit()
     Review = env["customer.grading.receivable.review"]
-    durations = []
     with measured(env.cr) as figures:
-        remaining = True
-        while remaining:
-            start = time.perf_counter()
-            remaining = Review._cron_prepare_reviews()
-            env.cr.commit()
-            durations.append(time.perf_counter() - start)
+        durations = _steps(env, Review._cron_prepare_reviews)
     figures["steps"], figures["slowest"] = len(durations), max(durations)
     figures["lines"] = env["customer.grading.receivable.review.line"].search_count([])
     return figures
